@@ -1,0 +1,5 @@
+"""Placeholder until the web app lands."""
+
+import streamlit as st
+
+st.title("Autoencoder, by hand")

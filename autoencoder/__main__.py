@@ -1,0 +1,5 @@
+import sys
+
+from autoencoder.cli import main
+
+sys.exit(main())
