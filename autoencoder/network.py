@@ -7,6 +7,8 @@ and its weights are stored under the layer names below.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,6 +70,15 @@ class Autoencoder:
             array.flags.writeable = False
             frozen[name] = array
         object.__setattr__(self, "weights", frozen)
+
+    @functools.cached_property
+    def fingerprint(self) -> str:
+        """A short hash of settings and weights: a cache key for this exact model."""
+        digest = hashlib.sha256(repr(sorted(self.config.to_dict().items())).encode())
+        for name in sorted(self.weights):
+            digest.update(name.encode())
+            digest.update(self.weights[name].tobytes())
+        return digest.hexdigest()[:16]
 
     @property
     def latent_dim(self) -> int:

@@ -61,3 +61,10 @@ def test_weights_are_checked_and_read_only(tiny_model):
     del weights["latent.kernel"]
     with pytest.raises(ValueError, match=r"missing weights: latent\.kernel"):
         Autoencoder(config=config, weights=weights)
+
+
+def test_fingerprint_follows_the_weights():
+    from tests.conftest import random_model
+
+    assert random_model(seed=1).fingerprint == random_model(seed=1).fingerprint
+    assert random_model(seed=1).fingerprint != random_model(seed=2).fingerprint
