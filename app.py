@@ -18,6 +18,8 @@ def run() -> None:
     pages = [
         st.Page(VIEWS / "draw.py", title="Draw", icon=":material/draw:", default=True),
         st.Page(VIEWS / "samples.py", title="Test images", icon=":material/grid_view:"),
+        st.Page(VIEWS / "latent.py", title="Explore the code", icon=":material/tune:"),
+        st.Page(VIEWS / "train.py", title="Train your own", icon=":material/model_training:"),
     ]
     st.navigation(pages).run()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from autoencoder.artifact import DEFAULT_MODEL_DIR, ModelLoadError, load_model, 
 from autoencoder.config import DATASETS, Config
 from autoencoder.data import DATA_DIR_ENV, DatasetUnavailableError, load_dataset
 
+HEARTBEAT_SECONDS = 30
 DATA_HELP = (
     f"a local .npz in the layout of Keras' mnist.npz (default: ${DATA_DIR_ENV}/<dataset>.npz "
     "if set, else download through keras.datasets)"
@@ -44,6 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--out", type=Path, default=Path("model"), metavar="DIR", help="where to save the model"
+    )
+    train.add_argument(
+        "--json", action="store_true", help="print one JSON object per epoch, and one at the end"
+    )
+    train.add_argument(
+        "--stop-file",
+        type=Path,
+        metavar="PATH",
+        help="stop after the epoch during which PATH appears, keeping the best model so far",
+    )
+    train.add_argument(
+        "--heartbeat",
+        type=Path,
+        metavar="PATH",
+        help=f"stop as --stop-file does once PATH is {HEARTBEAT_SECONDS} s old "
+        "(whoever watches the run touches it; if they go away, the run ends)",
     )
 
     evaluate = commands.add_parser(
@@ -92,15 +111,34 @@ def _train(arguments: argparse.Namespace) -> int:
     dataset = load_dataset(config.dataset, arguments.data)
 
     def report(epoch: EpochReport) -> None:
-        print(
-            f"epoch {epoch.epoch:>3}/{epoch.epochs}  loss {epoch.loss:.4f}  "
-            f"val_loss {epoch.val_loss:.4f}  {epoch.seconds:.2f} s",
-            flush=True,
-        )
+        if arguments.json:
+            print(json.dumps(dataclasses.asdict(epoch)), flush=True)
+        else:
+            print(
+                f"epoch {epoch.epoch:>3}/{epoch.epochs}  loss {epoch.loss:.4f}  "
+                f"val_loss {epoch.val_loss:.4f}  {epoch.seconds:.2f} s",
+                flush=True,
+            )
 
-    model = train(dataset, config, on_epoch_end=report, train_limit=arguments.limit)
+    def should_stop() -> bool:
+        if arguments.stop_file is not None and arguments.stop_file.exists():
+            return True
+        if arguments.heartbeat is not None:
+            try:
+                age = time.time() - arguments.heartbeat.stat().st_mtime
+            except FileNotFoundError:
+                return True
+            return age > HEARTBEAT_SECONDS
+        return False
+
+    model = train(
+        dataset, config, on_epoch_end=report, should_stop=should_stop, train_limit=arguments.limit
+    )
     folder = save_model(model, arguments.out)
     summary = model.record["metrics"]
+    if arguments.json:
+        print(json.dumps({"saved": str(folder.resolve()), **_headline(summary)}), flush=True)
+        return 0
     print(
         f"test: val_bce {summary['val_bce']:.4f}  mse {summary['mse']:.4f}  "
         f"psnr {summary['psnr']:.2f} dB"
@@ -109,12 +147,15 @@ def _train(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _headline(summary: dict[str, object]) -> dict[str, object]:
+    return {key: summary[key] for key in ("val_bce", "mse", "psnr", "count")}
+
+
 def _evaluate(arguments: argparse.Namespace) -> int:
     model = load_model(arguments.model)
     name = arguments.dataset or model.config.dataset
     test = load_dataset(name, arguments.data, include_train=False).test
-    summary = metrics.summarize(test.images, model.reconstruct(test.images))
-    summary.pop("bce_quantiles")
+    summary = _headline(metrics.summarize(test.images, model.reconstruct(test.images)))
     result = {"model": str(Path(arguments.model).resolve()), "dataset": name, **summary}
     if arguments.json:
         print(json.dumps(result))

@@ -86,3 +86,27 @@ def test_errors_are_one_clear_line(arguments, message):
     assert result.stderr.startswith("error: ")
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_train_json_progress_and_stop_file(tmp_path, tiny_npz):
+    stop = tmp_path / "stop"
+    stop.touch()  # already there: stop after the first epoch
+    result = run(
+        "train", "--epochs", "20", "--batch-size", "64", "--latent-dim", "2", "--hidden-units", "8",
+        "--data", str(tiny_npz), "--out", str(tmp_path / "model"), "--json",
+        "--stop-file", str(stop),
+    )  # fmt: skip
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["epoch"] for line in lines[:-1]] == [1]
+    assert set(lines[0]) == {"epoch", "epochs", "loss", "val_loss", "seconds"}
+    assert lines[-1]["saved"] == str((tmp_path / "model").resolve())
+    assert load_model(tmp_path / "model").record["stopped_early"] is True
+
+
+def test_train_stops_when_its_heartbeat_is_missing(tmp_path, tiny_npz):
+    result = run(
+        "train", "--epochs", "20", "--batch-size", "64", "--latent-dim", "2", "--hidden-units", "8",
+        "--data", str(tiny_npz), "--out", str(tmp_path / "model"), "--json",
+        "--heartbeat", str(tmp_path / "nobody-watching"),
+    )  # fmt: skip
+    assert len(result.stdout.splitlines()) == 2  # one epoch, then the saved model

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from autoencoder import metrics
+from autoencoder import latent, metrics
 from autoencoder.artifact import ModelLoadError, load_model
 from autoencoder.data import (
     CLASS_NAMES,
@@ -67,6 +67,39 @@ def score_test_images(_model: Autoencoder, fingerprint: str, name: str) -> np.nd
     return metrics.bce_per_image(images, _model.reconstruct(images)).astype(np.float32)
 
 
+@st.cache_data(show_spinner="Scoring the test images ...", max_entries=8)
+def summarize_test_images(_model: Autoencoder, fingerprint: str, name: str) -> dict[str, float]:
+    """Mean BCE, MSE and PSNR of one model over a dataset's test images."""
+    images = _load_test_split(name).images
+    return metrics.summarize(images, _model.reconstruct(images))
+
+
+@st.cache_data(show_spinner="Encoding the test images ...", max_entries=4)
+def encode_test_images(_model: Autoencoder, fingerprint: str, name: str) -> np.ndarray:
+    """The code of every test image, for one model (one batched pass)."""
+    return _model.encode(_load_test_split(name).images)
+
+
+@st.cache_data(max_entries=4)
+def code_statistics(_model: Autoencoder, fingerprint: str, name: str) -> latent.LatentStatistics:
+    return latent.statistics(encode_test_images(_model, fingerprint, name))
+
+
+def tile(images: np.ndarray, columns: int, zoom: int = 3, gap: int = 2) -> np.ndarray:
+    """Flat 28x28 images side by side in rows, as one uint8 picture with grey gaps."""
+    images = np.clip(np.asarray(images, dtype=np.float32).reshape(-1, 28, 28), 0, 1)
+    rows = -(-len(images) // columns)
+    side = 28 * zoom
+    picture = np.full(
+        (rows * side + (rows - 1) * gap, columns * side + (columns - 1) * gap), 128, np.uint8
+    )
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        top, left = row * (side + gap), column * (side + gap)
+        picture[top : top + side, left : left + side] = enlarge(image, zoom)
+    return picture
+
+
 def class_names(model: Autoencoder) -> tuple[str, ...]:
     return CLASS_NAMES[model.config.dataset]
 
@@ -90,6 +123,10 @@ def error_map(original: np.ndarray, reconstruction: np.ndarray, zoom: int = ZOOM
     return (big * 255).astype(np.uint8)
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
 def sidebar(model: Autoencoder) -> None:
     """Which model is loaded: its settings and its test metrics, from its config."""
     own = st.session_state.get(OWN_MODEL_KEY) is model
@@ -103,7 +140,7 @@ def sidebar(model: Autoencoder) -> None:
             f"784 → {config.hidden_units} → **{config.latent_dim}** → "
             f"{config.hidden_units} → 784  \n"
             f"{record.get('dataset', {}).get('name', config.dataset)}, "
-            f"{len(record.get('history', {}).get('loss', [])) or config.epochs} epochs, "
+            f"{_count(len(record.get('history', {}).get('loss', [])) or config.epochs, 'epoch')}, "
             f"batch {config.batch_size}, learning rate {config.learning_rate:g}"
         )
         if scores:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import assert_no_exception
+from tests.browser.conftest import ARTIFACTS, assert_no_exception
 
 pytestmark = pytest.mark.browser
 
@@ -32,6 +32,7 @@ def test_drawing_shows_input_and_reconstruction(page, app_url):
     for index in range(3):
         assert images.nth(index).evaluate("image => image.complete && image.naturalWidth") == 224
     page.get_by_text("of the MNIST test images").wait_for()
+    page.screenshot(path=ARTIFACTS / "view-draw.png", full_page=True)
     assert_no_exception(page)
 
     page.get_by_role("button", name="Clear the canvas").click()
@@ -52,4 +53,49 @@ def test_new_random_set_changes_the_grid(page, app_url):
         arg=before,
     )
     page.locator('[data-testid="stImage"] img').nth(2).wait_for()  # picked, best, worst
+    page.screenshot(path=ARTIFACTS / "view-samples.png", full_page=True)
+    assert_no_exception(page)
+
+
+def decoded_source(page) -> str:
+    figure = page.locator('[data-testid="stImage"]', has_text="Decoded from the sliders")
+    return figure.locator("img").first.get_attribute("src")
+
+
+def test_moving_a_latent_slider_changes_the_decoded_image(page, app_url):
+    page.goto(f"{app_url}/latent")
+    page.get_by_text("Decoded from the sliders").wait_for()
+    before = decoded_source(page)
+    thumb = page.locator('[data-testid="stSlider"] input[type="range"]').nth(3)
+    thumb.focus()
+    page.keyboard.press("End")  # the unit's largest value over the test set
+    page.wait_for_function(
+        """before => [...document.querySelectorAll('[data-testid=stImage]')]
+            .some(figure => figure.innerText.includes('Decoded from the sliders')
+                  && figure.querySelector('img').src !== before)""",
+        arg=before,
+    )
+    assert decoded_source(page) != before
+    page.screenshot(path=ARTIFACTS / "view-latent.png", full_page=True)
+    assert_no_exception(page)
+
+
+def test_training_one_epoch_shows_progress_and_the_loss_curve(page, app_url):
+    page.goto(f"{app_url}/train")
+    page.get_by_role("button", name="Start training").wait_for()
+    sliders = page.locator('[data-testid="stSlider"] input[type="range"]')
+    for label in ("Epochs", "Training images (fewer trains faster)"):
+        slider = page.locator('[data-testid="stSlider"]', has_text=label).locator(
+            'input[type="range"]'
+        )
+        slider.focus()
+        page.keyboard.press("Home")  # 1 epoch, 1,000 images
+    assert sliders.count() >= 5
+    page.get_by_role("button", name="Start training").click()
+    page.locator('[data-testid="stProgress"]').first.wait_for()
+    page.get_by_text("It is now your model").wait_for(timeout=180_000)
+    assert "Finished" in page.locator('[data-testid="stProgress"]').first.inner_text()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    assert page.get_by_text("Your own model (this session only)").count() == 1
+    page.screenshot(path=ARTIFACTS / "view-train.png", full_page=True)
     assert_no_exception(page)

@@ -1,4 +1,4 @@
-"""Page wiring with Streamlit's AppTest: each view runs, and its widgets change its output."""
+"""The Draw view's wiring (drawing itself needs a browser: tests/browser)."""
 
 from __future__ import annotations
 
@@ -6,33 +6,11 @@ import io
 
 import numpy as np
 import pytest
-import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from autoencoder import artifact
-from tests.conftest import ROOT
-
-TIMEOUT = 60  # the default of 3 s is too short for a first import of numpy/matplotlib
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches(monkeypatch, mnist_path):
-    """Real MNIST from $AUTOENCODER_DATA_DIR, and no cache carried between tests."""
-    monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(mnist_path.parent))
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_app(page: str | None = None) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
-    if page:
-        app.switch_page(page).run()
-    assert not app.exception, app.exception
-    return app
+from tests.views.conftest import TIMEOUT, open_app
 
 
 def picture(dark_on_light: bool = True) -> bytes:
@@ -103,40 +81,6 @@ def test_an_unusual_drawing_is_flagged():
     assert not app.exception
     assert "unlike anything the model saw" in app.warning[0].value
     assert "Worse than **100%**" in " ".join(element.value for element in app.markdown)
-
-
-def test_samples_grid_and_new_random_set():
-    app = open_app("views/samples.py")
-    assert app.title[0].value == "Test images"
-    first = app.caption[0].value
-    assert first.startswith("Test images ")
-    assert len(app.image) == 3  # the picked set, the best, the worst
-    app.button[0].click().run()  # "New random set"
-    assert app.caption[0].value != first
-
-
-def test_samples_by_class_and_by_index():
-    app = open_app("views/samples.py")
-    app.segmented_control(key="sample_mode").set_value("By index").run()
-    app.number_input(key="sample_index").set_value(100).run()
-    app.slider(key="sample_count").set_value(5).run()
-    assert app.caption[0].value.startswith("Test images 100, 101, 102, 103, 104:")
-    app.segmented_control(key="sample_mode").set_value("By class").run()
-    app.selectbox(key="sample_class").set_value(7).run()
-    assert not app.exception
-    indices = [int(text) for text in app.caption[0].value[12:].split(":")[0].split(", ")]
-    from autoencoder.data import load_dataset
-
-    labels = load_dataset("mnist", include_train=False).test.labels
-    assert len(indices) == 5
-    assert set(labels[indices]) == {7}
-
-
-def test_samples_without_data_say_how_to_provide_it(monkeypatch, tmp_path):
-    monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))
-    app = open_app("views/samples.py")
-    assert "AUTOENCODER_DATA_DIR" in app.info[0].value
-    assert not app.image
 
 
 def test_drawing_still_works_without_data(monkeypatch, tmp_path):

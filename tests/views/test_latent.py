@@ -1,0 +1,106 @@
+"""The Explore-the-code view's wiring: sliders, reset, modes, starting codes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autoencoder.artifact import load_model
+from autoencoder.network import Autoencoder
+from tests.views.conftest import open_app
+
+PAGE = "views/latent.py"
+
+
+def image_ids(app) -> list[str]:
+    """Each picture's media URL, a hash of its bytes: it changes when the picture does."""
+    return [image.proto.imgs[0].url for image in app.image]
+
+
+def unit_sliders(app):
+    return [slider for slider in app.slider if slider.key and slider.key.startswith("unit-")]
+
+
+def test_one_slider_per_unit_and_the_picture_follows_them():
+    app = open_app(PAGE)
+    sliders = unit_sliders(app)
+    assert len(sliders) == 32
+    assert app.image[0].proto.imgs[0].caption == "Decoded from the sliders"
+    before = image_ids(app)
+    sliders[5].set_value(sliders[5].max).run()
+    after = image_ids(app)
+    assert after[0] != before[0]  # the decoded image changed
+    assert after[1] == before[1]  # the starting code's image did not
+
+    reset = next(button for button in app.button if button.label == "Reset to the start")
+    reset.click().run()
+    assert image_ids(app)[0] == before[0]
+    assert not app.exception
+
+
+def test_dead_units_are_shown_as_dead_not_as_sliders():
+    default = load_model()
+    weights = dict(default.weights)
+    weights["latent.bias"] = weights["latent.bias"].copy()
+    weights["latent.bias"][[3, 17]] = -1e4  # these units can never fire
+    silent = Autoencoder(config=default.config, weights=weights, record=default.record)
+    app = open_app(PAGE, own_model=silent)
+    assert len(unit_sliders(app)) == 30
+    dead = [caption.value for caption in app.caption if "dead" in caption.value]
+    assert "z3: dead, always 0" in dead
+    assert "z17: dead, always 0" in dead
+    assert any("2 of 32 units never fire" in caption.value for caption in app.caption)
+
+
+@pytest.mark.parametrize("mode", ["Main directions", "Interpolate", "Map", "Random codes"])
+def test_every_mode_renders(mode):
+    app = open_app(PAGE)
+    app.segmented_control(key="latent_mode").set_value(mode).run()
+    assert not app.exception
+    assert app.image or app.get("imgs")
+
+
+def test_main_direction_slider_changes_the_picture():
+    app = open_app(PAGE)
+    app.segmented_control(key="latent_mode").set_value("Main directions").run()
+    sliders = [slider for slider in app.slider if slider.key.startswith("direction-")]
+    assert len(sliders) == 5
+    assert "of the spread" in sliders[0].label
+    before = image_ids(app)[0]
+    sliders[0].set_value(2.0).run()
+    assert image_ids(app)[0] != before
+
+
+def test_interpolation_strip_changes_with_its_end():
+    app = open_app(PAGE)
+    app.segmented_control(key="latent_mode").set_value("Interpolate").run()
+    before = image_ids(app)
+    app.number_input(key="interpolation_end").set_value(42).run()
+    after = image_ids(app)
+    assert after[0] != before[0]
+    assert any("test image #42" in caption.value for caption in app.caption)
+
+
+def test_random_codes_change_on_demand():
+    app = open_app(PAGE)
+    app.segmented_control(key="latent_mode").set_value("Random codes").run()
+    before = image_ids(app)
+    next(button for button in app.button if button.label == "Sample new codes").click().run()
+    assert image_ids(app) != before
+
+
+def test_starting_from_a_class_average_or_a_drawing():
+    app = open_app(PAGE)
+    app.segmented_control(key="latent_source").set_value("A class average").run()
+    app.selectbox(key="latent_class").set_value(3).run()
+    assert unit_sliders(app)[0].key.startswith("unit-class-3")
+
+    app.segmented_control(key="latent_source").set_value("My drawing").run()
+    assert "Draw a digit on the **Draw** page first" in app.info[0].value
+
+    drawing = np.zeros((28, 28), dtype=np.float32)
+    drawing[4:24, 12:16] = 1
+    app = open_app(PAGE, drawn_digit=drawing)
+    app.segmented_control(key="latent_source").set_value("My drawing").run()
+    assert unit_sliders(app)[0].key.startswith("unit-drawing-")
+    assert not app.exception
