@@ -115,9 +115,10 @@ def error_map(original: np.ndarray, reconstruction: np.ndarray, zoom: int = ZOOM
     difference = (
         np.asarray(reconstruction, dtype=np.float32) - np.asarray(original, dtype=np.float32)
     ).reshape(28, 28)
-    # On black like the digits: extra ink glows red, missing ink blue.
-    added = np.clip(difference, 0, 1)
-    lost = np.clip(-difference, 0, 1)
+    # On black like the digits: extra ink glows red, missing ink blue; the square
+    # root lifts small errors into view.
+    added = np.sqrt(np.clip(difference, 0, 1))
+    lost = np.sqrt(np.clip(-difference, 0, 1))
     rgb = np.stack([added, 0.25 * (added + lost), lost], axis=-1)
     big = np.kron(np.clip(rgb, 0, 1), np.ones((zoom, zoom, 1), dtype=np.float32))
     return (big * 255).astype(np.uint8)

@@ -111,7 +111,10 @@ def show_reconstruction(model: Autoencoder, digit: np.ndarray) -> None:
         delta=f"{error - median:+.3f} against the typical test image",
         delta_color="inverse",
     )
-    st.write(f"Worse than **{percentile:.0f}%** of the {_dataset_noun(model)} test images.")
+    st.write(
+        f"Its error is higher than that of **{percentile:.0f}%** of the "
+        f"{_dataset_noun(model)} test images."
+    )
     if percentile >= UNUSUAL_PERCENTILE:
         st.warning(
             "This looks unlike anything the model saw in training, so it rebuilt something it "

@@ -80,7 +80,7 @@ def test_an_unusual_drawing_is_flagged():
     app = AppTest.from_function(page, default_timeout=TIMEOUT).run()
     assert not app.exception
     assert "unlike anything the model saw" in app.warning[0].value
-    assert "Worse than **100%**" in " ".join(element.value for element in app.markdown)
+    assert "higher than that of **100%**" in " ".join(element.value for element in app.markdown)
 
 
 def test_drawing_still_works_without_data(monkeypatch, tmp_path):
