@@ -4,7 +4,7 @@ Each run is a fresh child process (so neither inherits the other's compiled
 graphs), and the two alternate, so machine noise hits both alike. Prints a
 table of the median seconds per epoch, the ratio, and each final val BCE.
 
-    python benchmarks/train_speed.py [--epochs 25] [--repeats 1] [--data PATH]
+    python benchmarks/train_speed.py [--epochs 25] [--repeats 3] [--data PATH]
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def run_child(variant: str, data: Path, epochs: int) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=25)
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
     default_data = Path(os.environ.get("AUTOENCODER_DATA_DIR", ROOT.parent / "shared" / "data"))
     parser.add_argument("--data", type=Path, default=default_data / "mnist.npz")
     parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)

@@ -74,3 +74,24 @@ def test_stale_folders_are_removed(monkeypatch, tmp_path, age, removed):
     os.utime(folder / "heartbeat", (time.time() - age, time.time() - age))
     jobs.remove_stale_folders()
     assert folder.exists() is not removed
+
+
+def test_two_jobs_at_once_keep_to_themselves_and_leave_the_default_model_alone(tiny_npz):
+    from autoencoder.artifact import DEFAULT_MODEL_DIR
+    from autoencoder.files import file_sha256
+
+    default_files = {path.name: file_sha256(path) for path in DEFAULT_MODEL_DIR.iterdir()}
+    first = jobs.TrainingJob.start(Config(hidden_units=8, latent_dim=3, epochs=2), data=tiny_npz)
+    second = jobs.TrainingJob.start(Config(hidden_units=16, latent_dim=5, epochs=2), data=tiny_npz)
+    try:
+        assert first.folder != second.folder
+        wait(first)
+        wait(second)
+        assert first.succeeded, first.error()
+        assert second.succeeded, second.error()
+        assert first.result().latent_dim == 3
+        assert second.result().latent_dim == 5
+    finally:
+        first.cleanup()
+        second.cleanup()
+    assert {path.name: file_sha256(path) for path in DEFAULT_MODEL_DIR.iterdir()} == default_files

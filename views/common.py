@@ -14,9 +14,12 @@ from autoencoder.data import (
     Split,
     load_dataset,
 )
+from autoencoder.jobs import TrainingJob
 from autoencoder.network import Autoencoder
 
 OWN_MODEL_KEY = "own_model"  # a model this session trained or uploaded
+JOB_KEY = "training_job"  # the running job: a process handle, which no widget can hold
+OUTCOME_KEY = "training_outcome"  # (kind, message) of the last finished run, shown once
 ZOOM = 8  # 28 px -> 224 px on screen, pixels kept sharp
 
 
@@ -40,6 +43,57 @@ def current_model() -> Autoencoder | None:
             "`python -m autoencoder train --out assets/model`."
         )
         return None
+
+
+def page_model(*, announce_outcome: bool = True) -> Autoencoder | None:
+    """The model a page works with, shown in the sidebar; None once an error is on screen.
+
+    A training run that ended since the last rerun is collected first, whatever
+    the page, so its model is used at once; ``announce_outcome`` toasts its result.
+    """
+    job = st.session_state.get(JOB_KEY)
+    if job is not None and not job.running:
+        _collect(job)
+    if announce_outcome and OUTCOME_KEY in st.session_state:
+        st.toast(st.session_state.pop(OUTCOME_KEY)[1])
+    model = current_model()
+    if model is not None:
+        sidebar(model)
+    return model
+
+
+def _collect(job: TrainingJob) -> None:
+    """The job has ended: adopt its model for this session, or keep why it failed."""
+    st.session_state.pop(JOB_KEY, None)
+    try:
+        if not job.succeeded:
+            st.session_state[OUTCOME_KEY] = ("error", f"Training failed: {job.error()}")
+            return
+        model = job.result()
+        st.session_state[OWN_MODEL_KEY] = model
+        record = model.record
+        stopped = " (stopped early; kept the best epoch)" if record.get("stopped_early") else ""
+        st.session_state[OUTCOME_KEY] = (
+            "success",
+            f"Trained in {job.elapsed:.0f} s{stopped}: test BCE "
+            f"{record['metrics']['val_bce']:.4f}. It is now your model on every page.",
+        )
+    except ModelLoadError as error:
+        st.session_state[OUTCOME_KEY] = ("error", f"The trained model could not be read: {error}")
+    finally:
+        job.cleanup()
+
+
+@st.fragment(run_every=2)
+def _training_status(job: TrainingJob) -> None:
+    """While a run trains, on every page: its epoch, and a heartbeat that keeps it going.
+
+    The run stops by itself once nobody touches the heartbeat (the visitor left).
+    """
+    if not job.running:
+        st.rerun()  # the whole page, which collects the model
+    job.keep_alive()
+    st.caption(f"Training your model: epoch {len(job.epochs())} of {job.config.epochs}")
 
 
 @st.cache_data(show_spinner="Loading the test images ...", max_entries=2)
@@ -153,3 +207,6 @@ def sidebar(model: Autoencoder) -> None:
             )
         else:
             st.caption("No test metrics recorded for this model.")
+        job = st.session_state.get(JOB_KEY)
+        if job is not None:
+            _training_status(job)

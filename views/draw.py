@@ -17,10 +17,9 @@ UNUSUAL_PERCENTILE = 99  # errors above this share of test digits look unlike a 
 
 
 def draw_page() -> None:
-    model = common.current_model()
+    model = common.page_model()
     if model is None:
         return
-    common.sidebar(model)
     st.title("Draw a digit")
     st.write(
         "The autoencoder squeezes your drawing into "

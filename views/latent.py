@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from autoencoder import latent
+from autoencoder.data import Split
 from autoencoder.latent import LatentStatistics
 from autoencoder.network import Autoencoder
 from views import common
@@ -20,10 +21,9 @@ STRIP_STEPS = np.linspace(-3, 3, 9)  # standard deviations along a direction
 
 
 def latent_page() -> None:
-    model = common.current_model()
+    model = common.page_model()
     if model is None:
         return
-    common.sidebar(model)
     st.title("Explore the code")
     st.write(
         f"Every image becomes {model.latent_dim} numbers, its code, and the decoder paints an "
@@ -64,7 +64,9 @@ def latent_page() -> None:
         _random_codes(model, stats)
 
 
-def _starting_code(model, test, codes, names) -> tuple[np.ndarray, str, str] | None:
+def _starting_code(
+    model: Autoencoder, test: Split, codes: np.ndarray, names: tuple[str, ...]
+) -> tuple[np.ndarray, str, str] | None:
     """The code to start from, an id that changes with it, and a label for it."""
     source = st.segmented_control(
         "Start from",
@@ -175,7 +177,13 @@ def _reset() -> None:
     st.session_state[RESET_KEY] = st.session_state.get(RESET_KEY, 0) + 1
 
 
-def _interpolation(model, test, start, start_label, names) -> None:
+def _interpolation(
+    model: Autoencoder,
+    test: Split,
+    start: np.ndarray,
+    start_label: str,
+    names: tuple[str, ...],
+) -> None:
     columns = st.columns(2)
     end_index = columns[0].number_input(
         "To test image", 0, len(test) - 1, 1, key="interpolation_end"
@@ -194,7 +202,14 @@ def _interpolation(model, test, start, start_label, names) -> None:
     st.image(common.tile((1 - blend) * start_image + blend * end_image, steps))
 
 
-def _map(model, codes, labels, stats, start, names) -> None:
+def _map(
+    model: Autoencoder,
+    codes: np.ndarray,
+    labels: np.ndarray,
+    stats: LatentStatistics,
+    start: np.ndarray,
+    names: tuple[str, ...],
+) -> None:
     from matplotlib.figure import Figure
 
     size = st.slider("Grid size", 6, 16, 10, key="map_size")
@@ -221,7 +236,7 @@ def _map(model, codes, labels, stats, start, names) -> None:
     grid_column.caption("Codes across the same plane, decoded: the decoder's map of digits.")
 
 
-def _random_codes(model, stats) -> None:
+def _random_codes(model: Autoencoder, stats: LatentStatistics) -> None:
     if st.button("Sample new codes", icon=":material/casino:"):
         st.session_state[RANDOM_SEED_KEY] = int(np.random.default_rng().integers(2**31))
     seed = st.session_state.setdefault(RANDOM_SEED_KEY, 0)

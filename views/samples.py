@@ -13,10 +13,9 @@ SEED_KEY = "sample_seed"  # a button press draws a new random set; the seed reme
 
 
 def samples_page() -> None:
-    model = common.current_model()
+    model = common.page_model()
     if model is None:
         return
-    common.sidebar(model)
     st.title("Test images")
     st.write(
         "Images the model never trained on. Top row: the original; below: what the model "

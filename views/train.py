@@ -13,8 +13,6 @@ from autoencoder.jobs import TrainingJob
 from autoencoder.network import Autoencoder
 from views import common
 
-JOB_KEY = "training_job"  # the running job: a process handle, which no widget can hold
-OUTCOME_KEY = "training_outcome"  # what the last run ended with, shown once
 MAX_EPOCHS = 30  # about a minute of a small host's time on all 60,000 images
 MAX_JOBS = 2  # trainings at once on this server; each is a TensorFlow process
 POLL_SECONDS = 1.0
@@ -29,26 +27,22 @@ def _slots() -> tuple[threading.Lock, list[TrainingJob]]:
 
 
 def train_page() -> None:
-    job: TrainingJob | None = st.session_state.get(JOB_KEY)
-    if job is not None and not job.running:
-        _collect(job)  # first, so the sidebar below shows the new model
-        job = None
-    model = common.current_model()
+    model = common.page_model(announce_outcome=False)  # collects a finished run first
     if model is None:
         return
-    common.sidebar(model)
     st.title("Train your own")
     st.write(
         "Choose the size of the code and how to train, then watch the loss fall. The result "
         "becomes your model on every page, for this session only; others keep the default."
     )
-    outcome = st.session_state.pop(OUTCOME_KEY, None)
+    outcome = st.session_state.pop(common.OUTCOME_KEY, None)
     if outcome is not None:
         kind, message = outcome
         if kind == "success" and "Trained" in message:
             st.progress(1.0, text="Finished")
         getattr(st, kind)(message)
 
+    job: TrainingJob | None = st.session_state.get(common.JOB_KEY)
     # The form stays on the page while training, so its settings survive the run.
     _settings_form(training=job is not None)
     if job is not None:
@@ -117,7 +111,7 @@ def _settings_form(training: bool) -> None:
             return
         job = TrainingJob.start(config, train_limit=None if train_limit >= 60_000 else train_limit)
         running.append(job)
-    st.session_state[JOB_KEY] = job
+    st.session_state[common.JOB_KEY] = job
     st.rerun()
 
 
@@ -161,28 +155,6 @@ def _loss_chart(epochs: list[dict]) -> None:
         .properties(height=260)
     )
     st.altair_chart(chart, width="stretch")
-
-
-def _collect(job: TrainingJob) -> None:
-    """The job has ended: adopt its model for this session, or say why it failed."""
-    st.session_state.pop(JOB_KEY, None)
-    try:
-        if not job.succeeded:
-            st.session_state[OUTCOME_KEY] = ("error", f"Training failed: {job.error()}")
-            return
-        model = job.result()
-        st.session_state[common.OWN_MODEL_KEY] = model
-        record = model.record
-        stopped = " (stopped early; kept the best epoch)" if record.get("stopped_early") else ""
-        st.session_state[OUTCOME_KEY] = (
-            "success",
-            f"Trained in {job.elapsed:.0f} s{stopped}: test BCE "
-            f"{record['metrics']['val_bce']:.4f}. It is now your model on every page.",
-        )
-    except ModelLoadError as error:
-        st.session_state[OUTCOME_KEY] = ("error", f"The trained model could not be read: {error}")
-    finally:
-        job.cleanup()
 
 
 def _your_model(own: Autoencoder) -> None:
@@ -266,13 +238,16 @@ def _adopt_upload() -> None:
     try:
         model = model_from_zip(upload.getvalue())
     except ModelLoadError as error:
-        st.session_state[OUTCOME_KEY] = (
+        st.session_state[common.OUTCOME_KEY] = (
             "warning",
             f"That file is not a model of this app: {error}",
         )
         return
     st.session_state[common.OWN_MODEL_KEY] = model
-    st.session_state[OUTCOME_KEY] = ("success", "Loaded your model; it is now used on every page.")
+    st.session_state[common.OUTCOME_KEY] = (
+        "success",
+        "Loaded your model; it is now used on every page.",
+    )
 
 
 if __name__ == "__main__":  # Streamlit runs each page file as __main__

@@ -92,3 +92,13 @@ def test_uploading_a_wrong_file_is_refused_clearly():
     assert not app.exception
     assert "not a model of this app" in app.warning[0].value
     assert "own_model" not in app.session_state
+
+
+def test_a_run_goes_on_while_the_visitor_is_on_another_page():
+    app = start_quick_training(open_app(PAGE))
+    app.switch_page("views/draw.py").run()
+    assert any("Training your model" in caption.value for caption in app.sidebar.caption)
+    run_until_done(app)
+    assert not app.exception
+    assert app.session_state["own_model"].latent_dim == 4
+    assert "It is now your model" in app.toast[0].value
