@@ -7,18 +7,37 @@ are resolved from this file, never from the working directory.
 from pathlib import Path
 
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
-VIEWS = Path(__file__).resolve().parent / "views"
+ROOT = Path(__file__).resolve().parent
+VIEWS = ROOT / "views"
+# A file served by the app itself: a :material/...: or emoji page icon is fetched from
+# a CDN, which fails offline and tells a third party about every visit.
+PAGE_ICON = ROOT / "assets" / "icon.png"
+
+
+@st.cache_resource
+def _one_blas_thread() -> None:
+    """Once per server: one BLAS thread per forward pass.
+
+    Sessions already run in threads of their own; on a few shared cores,
+    OpenBLAS's own threads fight them and a conv reconstruction took 38 ms
+    instead of 1 ms (benchmarks/serving.py).
+    """
+    threadpool_limits(1, user_api="blas")
 
 
 def run() -> None:
-    st.set_page_config(
-        page_title="Autoencoder, by hand", page_icon=":material/draw:", layout="wide"
-    )
+    _one_blas_thread()
+    st.set_page_config(page_title="Autoencoder, by hand", page_icon=str(PAGE_ICON), layout="wide")
     pages = [
         st.Page(VIEWS / "draw.py", title="Draw", icon=":material/draw:", default=True),
         st.Page(VIEWS / "samples.py", title="Test images", icon=":material/grid_view:"),
         st.Page(VIEWS / "latent.py", title="Explore the code", icon=":material/tune:"),
+        st.Page(VIEWS / "denoise.py", title="Denoise", icon=":material/blur_off:"),
+        st.Page(VIEWS / "generate.py", title="Generate", icon=":material/auto_awesome:"),
+        st.Page(VIEWS / "compare.py", title="Compare", icon=":material/compare:"),
+        st.Page(VIEWS / "detect.py", title="Is it a digit?", icon=":material/help:"),
         st.Page(VIEWS / "train.py", title="Train your own", icon=":material/model_training:"),
     ]
     st.navigation(pages).run()

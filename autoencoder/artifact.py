@@ -1,169 +1,579 @@
-"""Save and load a trained model as one folder.
+"""Save and load a trained model as one folder, or as a zip of that folder.
 
 The folder holds ``config.json`` (settings, history, metrics, dataset name and
 checksum, package version) and ``weights-<hash>.npz``. ``config.json`` names
 its weights file and that file's sha256, and it is written last, by an atomic
 rename: until that rename a reader still sees the previous config and the
 previous weights, so an interrupted save leaves the previous model intact.
+
+Any visitor may upload a model zip, so reading one costs a bounded amount of
+memory and time whatever it holds: the zip is read in memory (nothing is ever
+extracted), only ``config.json`` and the weights file it names are inflated,
+each up to a cap counted on the bytes actually inflated, ``config.json`` is
+parsed within bounds and checked against :data:`RECORD_SCHEMA`, and each
+array's ``.npy`` header is checked against the settings before its data is
+read. Every problem is one :class:`ModelLoadError` sentence that says what to
+do; for an upload it never names a path of the server.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
+import math
 import os
-import tempfile
+import re
 import zipfile
-import zlib
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO, NoReturn, Required, TypedDict, cast
 
 import numpy as np
 
 from autoencoder import __version__
-from autoencoder.config import Config
-from autoencoder.files import atomic_write_bytes, file_sha256
+from autoencoder.config import DATASETS, Config
+from autoencoder.files import (
+    DIRECTORY_BYTES_PER_MEMBER,
+    MAX_NPY_HEADER,
+    BadFileError,
+    LimitedReader,
+    atomic_write_bytes,
+    file_sha256,
+    npz_members,
+    open_zip,
+    read_member,
+    read_npy_array,
+    read_npy_header,
+    remove_temporaries,
+    short,
+)
+from autoencoder.metrics import QUANTILE_COUNT
 from autoencoder.network import Autoencoder, weight_shapes
 
 CONFIG_FILE = "config.json"
 FORMAT = "autoencoder-model"
 FORMAT_VERSION = 1
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "assets" / "model"
-MAX_ZIP_BYTES = 20 * 1024 * 1024  # a 128-wide model is under 2 MB
+
+# Bounds on what a file may make this process read, whatever it claims.
+MAX_ZIP_BYTES = 20 * 1024 * 1024  # the upload; a 128-wide dense model zips to under 2 MB
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # all a zip may inflate to: float32 weights barely shrink
+MAX_MEMBERS = 16  # a model zip holds 2 files (and perhaps its folder)
+MAX_CONFIG_BYTES = 1024 * 1024  # config.json is ~10 KB; 1000 epochs of history is ~60 KB
+MAX_JSON_DEPTH = 8  # config.json nests 3 deep
+MAX_JSON_DIGITS = 18  # integers: a count or a seed, never a 5000-digit number
+MAX_EPOCHS_RECORDED = 1000
+# Per array, room for its .npy header and its zip entries (~200 bytes in practice).
+_ARRAY_OVERHEAD = MAX_NPY_HEADER + 2 * DIRECTORY_BYTES_PER_MEMBER
+_WEIGHTS_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.npz")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 # Keys of config.json that save_model writes itself; the rest is model.record.
 _RESERVED = {"format", "format_version", "package_version", "config", "weights"}
+_FOLDER_ADVICE = "retrain the model or copy its folder again"
+_UPLOAD_ADVICE = "upload a model .zip downloaded from this app"
 
 
 class ModelLoadError(ValueError):
-    """A model folder or file is missing, truncated, corrupt or mismatched."""
+    """A model folder or file is missing, truncated, corrupt, hostile or mismatched."""
 
 
-def save_model(model: Autoencoder, directory: str | os.PathLike[str]) -> Path:
-    """Write ``model`` into ``directory`` (created if needed); return the folder."""
-    folder = Path(directory)
-    folder.mkdir(parents=True, exist_ok=True)
+class _InvalidError(ValueError):
+    """A problem with a model's content, worded without a path; callers add where and advice."""
+
+
+# --- model.record: its type and its schema ----------------------------------
+
+
+class DatasetRecord(TypedDict):
+    name: str
+    sha256: str
+    train_images: int
+    test_images: int
+
+
+class HistoryRecord(TypedDict, total=False):
+    loss: Required[list[float]]  # one value per epoch; more per-epoch lists may follow
+    val_loss: Required[list[float]]
+    seconds: list[float]
+
+
+class MetricsRecord(TypedDict, total=False):
+    val_bce: Required[float]  # any other key is a finite number too (neg_elbo, noisy_psnr, ...)
+    mse: Required[float]
+    psnr: Required[float]
+    count: int
+    bce_quantiles: list[float]
+
+
+class ModelRecord(TypedDict, total=False):
+    """What ``model.record`` holds; every key is optional (see :data:`RECORD_SCHEMA`)."""
+
+    dataset: DatasetRecord
+    history: HistoryRecord
+    best_epoch: int
+    stopped_early: bool
+    training_seconds: float
+    trained_at: str
+    metrics: MetricsRecord
+    name: str
+    description: str
+    note: str
+    noise_psnr: float
+
+
+def record_of(model: Autoencoder) -> ModelRecord:
+    """``model.record``, typed. A loaded record was checked against :data:`RECORD_SCHEMA`."""
+    return cast(ModelRecord, model.record)
+
+
+# A check takes where the value sits (e.g. "metrics.val_bce") and the value,
+# and raises _InvalidError if it does not fit.
+Check = Callable[[str, object], None]
+
+
+def _fail(where: str, expected: str, value: object) -> NoReturn:
+    raise _InvalidError(f"{where} must be {expected}, got {short(value)}")
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
+def _number() -> Check:
+    def check(where: str, value: object) -> None:
+        if not _is_number(value):
+            _fail(where, "a finite number", value)
+
+    return check
+
+
+def _integer(low: int, high: int) -> Check:
+    def check(where: str, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            _fail(where, f"an integer from {low} to {high:,}", value)
+
+    return check
+
+
+def _boolean() -> Check:
+    def check(where: str, value: object) -> None:
+        if not isinstance(value, bool):
+            _fail(where, "true or false", value)
+
+    return check
+
+
+def _text(max_length: int, pattern: re.Pattern[str] | None = None) -> Check:
+    def check(where: str, value: object) -> None:
+        if not isinstance(value, str) or len(value) > max_length:
+            _fail(where, f"a text of at most {max_length} characters", value)
+        if pattern is not None and not pattern.fullmatch(value):
+            _fail(where, f"a text like {pattern.pattern}", value)
+
+    return check
+
+
+def _one_of(choices: tuple[str, ...]) -> Check:
+    def check(where: str, value: object) -> None:
+        if not isinstance(value, str) or value not in choices:
+            _fail(where, f"one of {', '.join(choices)}", value)
+
+    return check
+
+
+def _numbers(max_length: int, *, length: int | None = None, sorted_: bool = False) -> Check:
+    """A list of finite numbers: at most ``max_length``, exactly ``length``, non-decreasing."""
+
+    size = f"exactly {length}" if length is not None else f"at most {max_length}"
+
+    def check(where: str, value: object) -> None:
+        if not isinstance(value, list):
+            _fail(where, f"a list of {size} finite numbers", value)
+        if len(value) > max_length or (length is not None and len(value) != length):
+            raise _InvalidError(f"{where} must list {size} numbers, not {len(value)}")
+        for item in value:
+            if not _is_number(item):
+                _fail(where, "a list of finite numbers", item)
+        if sorted_ and any(later < earlier for earlier, later in itertools.pairwise(value)):
+            raise _InvalidError(f"{where} must be in non-decreasing order")
+
+    return check
+
+
+def _fields(
+    known: Mapping[str, Check],
+    *,
+    required: tuple[str, ...] = (),
+    other: Check | None = None,
+    max_keys: int = 64,
+) -> Check:
+    """An object of ``known`` keys; other keys are refused unless ``other`` checks them."""
+
+    def check(where: str, value: object) -> None:
+        if not isinstance(value, dict) or len(value) > max_keys:
+            _fail(where, f"an object of at most {max_keys} entries", value)
+        for key in required:
+            if key not in value:
+                raise _InvalidError(f"{where} lacks {key!r}")
+        for key, item in value.items():
+            if not isinstance(key, str) or len(key) > 64:
+                _fail(where, "keyed by short texts", key)
+            inner = f"{where}.{key}" if where else key
+            if key in known:
+                known[key](inner, item)
+            elif other is not None:
+                other(inner, item)
+            else:
+                raise _InvalidError(f"{inner} is not an entry this app knows")
+
+    return check
+
+
+def _history() -> Check:
+    per_epoch = _numbers(MAX_EPOCHS_RECORDED)
+    shape = _fields(
+        {"loss": per_epoch, "val_loss": per_epoch, "seconds": per_epoch},
+        required=("loss", "val_loss"),
+        other=per_epoch,
+        max_keys=16,
+    )
+
+    def check(where: str, value: object) -> None:
+        shape(where, value)
+        lists = cast(dict[str, list[float]], value)
+        lengths = {len(lists[key]) for key in ("loss", "val_loss", "seconds") if key in lists}
+        if len(lengths) > 1:
+            raise _InvalidError(
+                f"{where}.loss, val_loss and seconds must have one value per epoch each"
+            )
+
+    return check
+
+
+_COUNT = _integer(0, 10**9)
+_FINITE = _number()
+
+# model.record, one entry per top-level key of config.json beyond the reserved
+# ones. A key missing here is refused when a file is loaded (and when a model
+# is saved), so a new record key is added here, and to ModelRecord above.
+RECORD_SCHEMA: dict[str, Check] = {
+    "dataset": _fields(
+        {
+            "name": _one_of(DATASETS),
+            "sha256": _text(64, _SHA256),
+            "train_images": _COUNT,
+            "test_images": _COUNT,
+        },
+        required=("name", "sha256", "train_images", "test_images"),
+    ),
+    "history": _history(),
+    "best_epoch": _integer(0, MAX_EPOCHS_RECORDED),
+    "stopped_early": _boolean(),
+    "training_seconds": _FINITE,
+    "trained_at": _text(64),
+    "metrics": _fields(
+        {
+            "val_bce": _FINITE,
+            "mse": _FINITE,
+            "psnr": _FINITE,
+            "count": _COUNT,
+            "bce_quantiles": _numbers(QUANTILE_COUNT, length=QUANTILE_COUNT, sorted_=True),
+        },
+        required=("val_bce", "mse", "psnr"),
+        other=_FINITE,  # neg_elbo, noisy_psnr, ...: any further score is a finite number
+    ),
+    "name": _text(64),
+    "description": _text(300),
+    "note": _text(300),
+    "noise_psnr": _FINITE,
+}
+_check_record = _fields(RECORD_SCHEMA)
+
+
+def check_record(record: Mapping[str, Any]) -> ModelRecord:
+    """``record`` if it fits :data:`RECORD_SCHEMA`; ``ValueError`` names the first misfit."""
+    _check_record("", dict(record))
+    return cast(ModelRecord, record)
+
+
+# --- saving -------------------------------------------------------------------
+
+
+def _serialize(model: Autoencoder) -> tuple[str, bytes, bytes]:
+    """(weights file name, weights bytes, config.json bytes) of ``model``."""
+    record = {key: value for key, value in model.record.items() if key not in _RESERVED}
+    try:
+        check_record(record)
+    except _InvalidError as problem:
+        raise ValueError(f"cannot save this model: its record's {problem}") from None
     buffer = io.BytesIO()
     np.savez(buffer, **model.weights)
     weights_bytes = buffer.getvalue()
     digest = hashlib.sha256(weights_bytes).hexdigest()
     weights_name = f"weights-{digest[:16]}.npz"
-    atomic_write_bytes(folder / weights_name, weights_bytes)
-
     document = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "package_version": __version__,
         "config": model.config.to_dict(),
         "weights": {"file": weights_name, "sha256": digest},
-        **{key: value for key, value in model.record.items() if key not in _RESERVED},
+        **record,
     }
-    text = json.dumps(document, indent=2, sort_keys=False) + "\n"
-    atomic_write_bytes(folder / CONFIG_FILE, text.encode())  # the commit point
+    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    return weights_name, weights_bytes, text.encode()
 
+
+def save_model(model: Autoencoder, directory: str | os.PathLike[str]) -> Path:
+    """Write ``model`` into ``directory`` (created if needed); return the folder.
+
+    The folder is assumed to have one writer at a time (as the removal of the
+    previous weights already assumes): the temporaries a killed save left
+    behind are removed first.
+    """
+    folder = Path(directory)
+    weights_name, weights_bytes, config_bytes = _serialize(model)
+    folder.mkdir(parents=True, exist_ok=True)
+    remove_temporaries(folder, CONFIG_FILE, "weights-*.npz")
+    atomic_write_bytes(folder / weights_name, weights_bytes)
+    atomic_write_bytes(folder / CONFIG_FILE, config_bytes)  # the commit point
     for stale in folder.glob("weights-*.npz"):
         if stale.name != weights_name:
             stale.unlink(missing_ok=True)
     return folder
 
 
-def load_model(directory: str | os.PathLike[str] | None = None) -> Autoencoder:
-    """Load a model folder (the shipped default model when ``directory`` is None)."""
+def model_to_zip(model: Autoencoder) -> bytes:
+    """The model folder as a zip, for a download button."""
+    weights_name, weights_bytes, config_bytes = _serialize(model)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"model/{CONFIG_FILE}", config_bytes)
+        archive.writestr(f"model/{weights_name}", weights_bytes)
+    return buffer.getvalue()
+
+
+# --- loading ------------------------------------------------------------------
+
+
+def load_model(
+    directory: str | os.PathLike[str] | None = None, *, shown_as: str | None = None
+) -> Autoencoder:
+    """Load a model folder (the shipped default model when ``directory`` is None).
+
+    Messages name the folder, the caller's own path, or ``shown_as`` instead
+    (a folder of the server, such as a training job's, is not for visitors).
+    """
     folder = Path(directory) if directory is not None else DEFAULT_MODEL_DIR
-    config_path = folder / CONFIG_FILE
+    where = shown_as or str(folder)
     if not folder.is_dir():
-        raise ModelLoadError(f"{folder}: no such model folder (train one or check the path)")
-    if not config_path.is_file():
+        raise ModelLoadError(f"{where}: no such model folder (train one or check the path)")
+    if not (folder / CONFIG_FILE).is_file():
         raise ModelLoadError(
-            f"{folder}: not a model folder ({CONFIG_FILE} is missing); "
+            f"{where}: not a model folder ({CONFIG_FILE} is missing); "
             "train one with `python -m autoencoder train`"
         )
-    document = _read_config(config_path)
-    weights_info = document.get("weights")
-    if not isinstance(weights_info, dict) or not isinstance(weights_info.get("file"), str):
-        raise ModelLoadError(f"{config_path}: does not name its weights file")
-    weights_path = folder / Path(weights_info["file"]).name
-    if not weights_path.is_file():
-        raise ModelLoadError(f"{weights_path}: weights file is missing; retrain or re-copy")
-    if file_sha256(weights_path) != weights_info.get("sha256"):
+    try:
+        return _load_folder(folder)
+    except (_InvalidError, BadFileError) as problem:
+        raise ModelLoadError(f"{where}: {problem}; {_FOLDER_ADVICE}") from None
+    except OSError as error:
         raise ModelLoadError(
-            f"{weights_path}: checksum does not match {CONFIG_FILE} "
-            "(truncated or altered); retrain or re-copy the model folder"
+            f"{where}: cannot be read ({error.strerror}); {_FOLDER_ADVICE}"
+        ) from None
+
+
+def model_from_zip(data: bytes) -> Autoencoder:
+    """Load a model from a zip made by :func:`model_to_zip`, within fixed bounds.
+
+    The zip is read in memory; nothing is written anywhere. Messages name no
+    path of this machine.
+    """
+    if len(data) > MAX_ZIP_BYTES:
+        raise ModelLoadError(
+            f"the file is {len(data) / 2**20:.1f} MB, and a model zip is at most "
+            f"{MAX_ZIP_BYTES // 2**20} MB; {_UPLOAD_ADVICE}"
         )
     try:
-        config = Config.from_dict(document["config"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise ModelLoadError(f"{config_path}: invalid settings ({error})") from None
-    weights = _read_weights(weights_path, config)
+        with open_zip(io.BytesIO(data), max_members=MAX_MEMBERS, what="the zip") as archive:
+            return _load_zip(archive)
+    except (_InvalidError, BadFileError) as problem:
+        raise ModelLoadError(f"{problem}; {_UPLOAD_ADVICE}") from None
+
+
+def _load_folder(folder: Path) -> Autoencoder:
+    with open(folder / CONFIG_FILE, "rb") as stream:
+        raw = LimitedReader(stream, MAX_CONFIG_BYTES, CONFIG_FILE).read()
+    document = _parse_document(raw)
+    config = _settings(document)
+    weights_name, digest = _weights_entry(document)
+    weights_path = folder / weights_name
+    if not weights_path.is_file():
+        raise _InvalidError(f"its weights file is missing ({weights_name})")
+    if weights_path.stat().st_size > _weights_limit(config):
+        raise _InvalidError("its weights file is larger than a model of these settings can be")
+    if file_sha256(weights_path) != digest:
+        raise _InvalidError(
+            f"the weights file's checksum does not match {CONFIG_FILE} (truncated or altered)"
+        )
+    with open(weights_path, "rb") as stream:
+        weights = _read_weights(stream, config)
+    return _build(config, weights, document)
+
+
+def _load_zip(archive: zipfile.ZipFile) -> Autoencoder:
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    configs = [info for info in members if PurePosixPath(info.filename).name == CONFIG_FILE]
+    if len(configs) != 1:
+        raise _InvalidError(f"the zip must hold exactly one {CONFIG_FILE}")
+    raw = read_member(archive, configs[0], MAX_CONFIG_BYTES, CONFIG_FILE)
+    document = _parse_document(raw)
+    config = _settings(document)
+    weights_name, digest = _weights_entry(document)
+    # The weights sit beside config.json; any other member is never read.
+    folder = PurePosixPath(configs[0].filename).parent
+    try:
+        weights_info = archive.getinfo(str(folder / weights_name))
+    except KeyError:
+        raise _InvalidError(f"its weights file is missing ({weights_name})") from None
+    limit = min(_weights_limit(config), MAX_UNPACKED_BYTES - len(raw))
+    weights_bytes = read_member(archive, weights_info, limit, "the weights file")
+    if hashlib.sha256(weights_bytes).hexdigest() != digest:
+        raise _InvalidError(
+            f"the weights file's checksum does not match {CONFIG_FILE} (truncated or altered)"
+        )
+    weights = _read_weights(io.BytesIO(weights_bytes), config)
+    return _build(config, weights, document)
+
+
+def _parse_document(raw: bytes) -> dict[str, Any]:
+    """config.json's object, parsed within bounds, its record checked."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _InvalidError(f"{CONFIG_FILE} is not UTF-8 text") from None
+    try:
+        document = json.loads(
+            text, parse_int=_bounded_int, parse_float=_finite_float, parse_constant=_no_constant
+        )
+    except json.JSONDecodeError as error:
+        raise _InvalidError(
+            f"{CONFIG_FILE} is not valid JSON ({error.msg} at line {error.lineno})"
+        ) from None
+    except RecursionError:
+        raise _InvalidError(f"{CONFIG_FILE} nests deeper than {MAX_JSON_DEPTH} levels") from None
+    _check_depth(document)
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        raise _InvalidError(f"{CONFIG_FILE} is not the config of an autoencoder model")
+    version = document.get("format_version")
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        raise _InvalidError(
+            f"{CONFIG_FILE}: format version {short(version)} is not supported "
+            f"(this package reads version {FORMAT_VERSION})"
+        )
+    record = {key: value for key, value in document.items() if key not in _RESERVED}
+    try:
+        if "package_version" in document:
+            _text(32)("package_version", document["package_version"])
+        _check_record("", record)
+    except _InvalidError as problem:
+        raise _InvalidError(f"{CONFIG_FILE}: {problem}") from None
+    return document
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_DIGITS:
+        raise _InvalidError(f"{CONFIG_FILE} holds an integer of more than {MAX_JSON_DIGITS} digits")
+    return int(text)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _InvalidError(f"{CONFIG_FILE} holds a number too large to be finite")
+    return value
+
+
+def _no_constant(text: str) -> NoReturn:
+    raise _InvalidError(f"{CONFIG_FILE} holds {text}, which is not a number")
+
+
+def _check_depth(document: object) -> None:
+    # Iterative: a deeply nested document must not recurse here either.
+    pending = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _InvalidError(f"{CONFIG_FILE} nests deeper than {MAX_JSON_DEPTH} levels")
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+
+
+def _settings(document: Mapping[str, Any]) -> Config:
+    try:
+        return Config.from_dict(document.get("config"))  # type: ignore[arg-type]
+    except (TypeError, ValueError, RecursionError) as error:
+        raise _InvalidError(f"{CONFIG_FILE} has invalid settings ({str(error)[:200]})") from None
+
+
+def _weights_entry(document: Mapping[str, Any]) -> tuple[str, str]:
+    """The weights file's name (a plain name, never a path) and sha256."""
+    entry = document.get("weights")
+    if not isinstance(entry, dict) or set(entry) != {"file", "sha256"}:
+        raise _InvalidError(f"{CONFIG_FILE} does not name its weights file and its sha256")
+    _text(104, _WEIGHTS_FILE)("weights.file", entry["file"])
+    _text(64, _SHA256)("weights.sha256", entry["sha256"])
+    return entry["file"], entry["sha256"]
+
+
+def _weights_limit(config: Config) -> int:
+    """The most bytes a weights file of ``config`` can take (float64 arrays, stored)."""
+    shapes = weight_shapes(config)
+    values = sum(math.prod(shape) for shape in shapes.values())
+    return values * 8 + len(shapes) * _ARRAY_OVERHEAD + DIRECTORY_BYTES_PER_MEMBER
+
+
+def _read_weights(stream: BinaryIO, config: Config) -> dict[str, np.ndarray]:
+    """The arrays of ``config``, each header checked before any data is read."""
+    expected = weight_shapes(config)
+    what = "the weights file"
+    # Room for a few extra arrays, so that they are named in the refusal.
+    with open_zip(stream, max_members=len(expected) + MAX_MEMBERS, what=what) as archive:
+        members = npz_members(archive, what)
+        unexpected = sorted(set(members) - set(expected))
+        missing = sorted(set(expected) - set(members))
+        if unexpected:
+            names = ", ".join(short(name) for name in unexpected[:3])
+            raise _InvalidError(f"{what} holds arrays these settings lack ({names})")
+        if missing:
+            raise _InvalidError(f"{what} lacks {', '.join(missing[:3])}")
+        labels = {name: f"{what}'s {name}" for name in expected}
+        headers = {name: read_npy_header(archive, members[name], labels[name]) for name in expected}
+        for name, header in headers.items():
+            if header.shape != expected[name]:
+                raise _InvalidError(
+                    f"{labels[name]} has shape {short(header.shape)}, expected {expected[name]}"
+                )
+            if header.dtype.kind != "f" or header.dtype.itemsize not in (4, 8):
+                raise _InvalidError(
+                    f"{labels[name]} has dtype {header.dtype}, expected float32 or float64"
+                )
+        return {
+            name: read_npy_array(archive, members[name], header, labels[name])
+            for name, header in headers.items()
+        }
+
+
+def _build(
+    config: Config, weights: dict[str, np.ndarray], document: Mapping[str, Any]
+) -> Autoencoder:
     record = {key: value for key, value in document.items() if key not in _RESERVED}
     try:
         return Autoencoder(config=config, weights=weights, record=record)
     except ValueError as error:
-        raise ModelLoadError(f"{folder}: {error}") from None
-
-
-def _read_config(path: Path) -> dict[str, Any]:
-    try:
-        document = json.loads(path.read_text())
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise ModelLoadError(f"{path}: unreadable ({error}); retrain or re-copy") from None
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ModelLoadError(f"{path}: not an autoencoder model config")
-    if document.get("format_version") != FORMAT_VERSION:
-        raise ModelLoadError(
-            f"{path}: format version {document.get('format_version')!r} is not "
-            f"supported (this package reads version {FORMAT_VERSION})"
-        )
-    return document
-
-
-def _read_weights(path: Path, config: Config) -> dict[str, np.ndarray]:
-    try:
-        with np.load(path, allow_pickle=False) as archive:
-            weights = {name: archive[name] for name in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise ModelLoadError(f"{path}: unreadable weights ({error})") from None
-    expected = weight_shapes(config)
-    if set(weights) != set(expected):
-        raise ModelLoadError(f"{path}: holds {sorted(weights)}, expected {sorted(expected)}")
-    return weights
-
-
-def model_to_zip(model: Autoencoder) -> bytes:
-    """The model folder as a zip, for a download button."""
-    with tempfile.TemporaryDirectory() as scratch:
-        folder = save_model(model, Path(scratch) / "model")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for path in sorted(folder.iterdir()):
-                archive.write(path, arcname=f"model/{path.name}")
-    return buffer.getvalue()
-
-
-def model_from_zip(data: bytes) -> Autoencoder:
-    """Load a model from a zip made by :func:`model_to_zip` (validated)."""
-    if len(data) > MAX_ZIP_BYTES:
-        raise ModelLoadError(f"the file is {len(data) / 1e6:.0f} MB; a model zip is under 20 MB")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ModelLoadError(
-            "not a zip file; upload the .zip you downloaded from this app"
-        ) from None
-    with archive, tempfile.TemporaryDirectory() as scratch:
-        members = [info for info in archive.infolist() if not info.is_dir()]
-        configs = [info for info in members if Path(info.filename).name == CONFIG_FILE]
-        if len(configs) != 1:
-            raise ModelLoadError(f"the zip must hold exactly one {CONFIG_FILE}")
-        if sum(info.file_size for info in members) > MAX_ZIP_BYTES:
-            raise ModelLoadError("the zip unpacks to more than 20 MB; not a model of this app")
-        prefix = str(Path(configs[0].filename).parent)
-        folder = Path(scratch)
-        for info in members:
-            if str(Path(info.filename).parent) != prefix:
-                continue  # only the model folder's own files; never write outside scratch
-            try:
-                (folder / Path(info.filename).name).write_bytes(archive.read(info))
-            except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as error:
-                raise ModelLoadError(f"the zip is corrupt ({error})") from None
-        return load_model(folder)
+        raise _InvalidError(str(error)[:200]) from None

@@ -1,4 +1,9 @@
-"""Command line: ``python -m autoencoder train|evaluate``."""
+"""Command line: ``python -m autoencoder train|evaluate|zoo``.
+
+The training flags are generated from ``Config``'s fields, so a new setting
+is a new flag without restating it here; ``--config FILE`` takes them all
+from a JSON file instead (what the web app's training jobs do).
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,18 @@ import dataclasses
 import json
 import sys
 import time
+import typing
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from autoencoder import metrics
 from autoencoder.artifact import DEFAULT_MODEL_DIR, ModelLoadError, load_model, save_model
-from autoencoder.config import DATASETS, Config
+from autoencoder.config import (
+    CODE_ACTIVATIONS,
+    DATASETS,
+    FAMILIES,
+    Config,
+)
 from autoencoder.data import DATA_DIR_ENV, DatasetUnavailableError, load_dataset
 
 HEARTBEAT_SECONDS = 30
@@ -20,27 +31,96 @@ DATA_HELP = (
     f"a local .npz in the layout of Keras' mnist.npz (default: ${DATA_DIR_ENV}/<dataset>.npz "
     "if set, else download through keras.datasets)"
 )
+CHOICES = {
+    "family": FAMILIES,
+    "code_activation": CODE_ACTIVATIONS,
+    "dataset": DATASETS,
+}
+FIELD_HELP = {
+    "family": "dense, conv, or pca (closed form); its defaults fill what is not given",
+    "hidden_units": "dense layer widths, comma-separated, e.g. 512,256 (default: 64 for dense)",
+    "filters": "conv channels, comma-separated (default: 32,64 for conv)",
+    "latent_dim": "code size",
+    "code_activation": "the code layer's activation (the seed's network uses relu)",
+    "variational": "train a variational autoencoder (a VAE) of this family",
+    "beta": "weight of a VAE's KL term",
+    "noise": "denoising: gaussian:STD or mask:FRACTION (default: none)",
+    "seed": "random seed (same seed, same model)",
+}
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        message = f"expected comma-separated integers, got {text!r}"
+        raise argparse.ArgumentTypeError(message) from None
+
+
+def _noise(text: str) -> tuple[str, float]:
+    kind, _, level = text.partition(":")  # the kind is checked by Config, like every setting
+    try:
+        return kind, float(level) if level else 0.0
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"noise level must be a number, got {level!r}") from None
+
+
+def _add_config_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per Config field (default None: the family's default applies)."""
+    hints = typing.get_type_hints(Config)
+    for field in dataclasses.fields(Config):
+        if field.name == "noise_level":
+            continue  # given with --noise KIND:LEVEL
+        flag = "--" + field.name.replace("_", "-")
+        help_text = FIELD_HELP.get(field.name)
+        kind = hints[field.name]
+        if field.name == "noise":
+            parser.add_argument(flag, type=_noise, metavar="KIND:LEVEL", help=help_text)
+        elif kind is bool:
+            parser.add_argument(flag, action="store_true", default=None, help=help_text)
+        elif kind == tuple[int, ...]:
+            parser.add_argument(flag, type=_sizes, metavar="N,N", help=help_text)
+        else:
+            parser.add_argument(
+                flag, type=kind, choices=CHOICES.get(field.name), default=None, help=help_text
+            )
+
+
+def config_from_arguments(arguments: argparse.Namespace) -> Config:
+    """--config FILE (if any), then every flag given, then the family's defaults."""
+    values: dict[str, Any] = {}
+    if arguments.config is not None:
+        values = json.loads(arguments.config.read_text())
+        if not isinstance(values, dict):
+            raise ValueError(f"{arguments.config}: expected a JSON object of settings")
+    for field in dataclasses.fields(Config):
+        given = getattr(arguments, field.name, None)
+        if given is None:
+            continue
+        if field.name == "noise":
+            values["noise"], values["noise_level"] = given
+        else:
+            values[field.name] = given
+    if arguments.config is not None:
+        return Config.from_dict(values)
+    return Config.for_family(values.pop("family", "dense"), **values)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    defaults = Config()
     parser = argparse.ArgumentParser(
-        prog="python -m autoencoder", description="Train and evaluate the digit autoencoder."
+        prog="python -m autoencoder", description="Train and evaluate the digit autoencoders."
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser(
         "train",
         help="train a model and save it as a folder",
-        description="Train a model, print one line per epoch, and save it as a folder.",
+        description="Train a model of any family, print one line per epoch, save it as a folder.",
     )
-    train.add_argument("--epochs", type=int, default=defaults.epochs)
-    train.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    train.add_argument("--latent-dim", type=int, default=defaults.latent_dim)
-    train.add_argument("--hidden-units", type=int, default=defaults.hidden_units)
-    train.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    train.add_argument("--dataset", choices=DATASETS, default=defaults.dataset)
-    train.add_argument("--seed", type=int, default=defaults.seed)
+    train.add_argument(
+        "--config", type=Path, metavar="FILE", help="settings as JSON (Config's fields)"
+    )
+    _add_config_flags(train)
     train.add_argument("--data", type=Path, metavar="PATH", help=DATA_HELP)
     train.add_argument(
         "--limit", type=int, metavar="N", help="train on the first N images only (quick runs)"
@@ -68,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate",
         help="report a model's reconstruction error on the test images",
-        description="Report BCE, MSE and PSNR over the dataset's test images.",
+        description="Report BCE, MSE and PSNR over the dataset's test images "
+        "(and a VAE's negative ELBO, a denoising model's PSNR on noisy images).",
     )
     evaluate.add_argument(
         "--model",
@@ -82,6 +163,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset", choices=DATASETS, help="default: the dataset the model was trained on"
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+
+    zoo = commands.add_parser(
+        "zoo",
+        help="the shipped model zoo: list it, or (re)build it",
+        description="List the model zoo, or train its models into assets/zoo/.",
+    )
+    zoo_commands = zoo.add_subparsers(dest="zoo_command", required=True)
+    zoo_commands.add_parser("list", help="the zoo's models and their test figures")
+    build = zoo_commands.add_parser("build", help="train the zoo's models (seeded, repeatable)")
+    build.add_argument("--only", nargs="+", metavar="NAME", help="build only these models")
+    build.add_argument("--data-dir", type=Path, metavar="DIR", help="folder of <dataset>.npz")
+    build.add_argument("--out", type=Path, metavar="DIR", help="default: assets/zoo")
     return parser
 
 
@@ -90,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if arguments.command == "train":
             return _train(arguments)
+        if arguments.command == "zoo":
+            return _zoo(arguments)
         return _evaluate(arguments)
     except (ModelLoadError, DatasetUnavailableError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -99,15 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _train(arguments: argparse.Namespace) -> int:
     from autoencoder.training import EpochReport, train
 
-    config = Config(
-        hidden_units=arguments.hidden_units,
-        latent_dim=arguments.latent_dim,
-        epochs=arguments.epochs,
-        batch_size=arguments.batch_size,
-        learning_rate=arguments.learning_rate,
-        dataset=arguments.dataset,
-        seed=arguments.seed,
-    )
+    config = config_from_arguments(arguments)
     dataset = load_dataset(config.dataset, arguments.data)
 
     def report(epoch: EpochReport) -> None:
@@ -137,32 +224,55 @@ def _train(arguments: argparse.Namespace) -> int:
     folder = save_model(model, arguments.out)
     summary = model.record["metrics"]
     if arguments.json:
-        print(json.dumps({"saved": str(folder.resolve()), **_headline(summary)}), flush=True)
+        print(json.dumps({"saved": str(folder.resolve()), **headline(summary)}), flush=True)
         return 0
-    print(
-        f"test: val_bce {summary['val_bce']:.4f}  mse {summary['mse']:.4f}  "
-        f"psnr {summary['psnr']:.2f} dB"
-    )
+    print("test: " + _format(headline(summary)))
     print(f"saved model to {folder.resolve()}")
     return 0
 
 
-def _headline(summary: dict[str, object]) -> dict[str, object]:
-    return {key: summary[key] for key in ("val_bce", "mse", "psnr", "count")}
+def headline(summary: dict[str, Any]) -> dict[str, Any]:
+    """The figures worth a line: everything but the BCE percentiles."""
+    return {key: value for key, value in summary.items() if key != "bce_quantiles"}
+
+
+def _format(summary: dict[str, Any]) -> str:
+    return "  ".join(
+        f"{key} {value:.4f}" if isinstance(value, float) else f"{key} {value}"
+        for key, value in summary.items()
+    )
 
 
 def _evaluate(arguments: argparse.Namespace) -> int:
+    from autoencoder.evaluation import evaluate
+
     model = load_model(arguments.model)
     name = arguments.dataset or model.config.dataset
     test = load_dataset(name, arguments.data, include_train=False).test
-    summary = _headline(metrics.summarize(test.images, model.reconstruct(test.images)))
+    summary = headline(evaluate(model, test))
     result = {"model": str(Path(arguments.model).resolve()), "dataset": name, **summary}
     if arguments.json:
         print(json.dumps(result))
-    else:
-        print(f"model    {result['model']}")
-        print(f"dataset  {name} ({summary['count']} test images)")
-        print(f"val_bce  {summary['val_bce']:.4f}")
-        print(f"mse      {summary['mse']:.4f}")
-        print(f"psnr     {summary['psnr']:.2f} dB")
+        return 0
+    print(f"model    {result['model']}")
+    print(f"dataset  {name} ({summary['count']} test images)")
+    for key, value in summary.items():
+        if key != "count":
+            print(f"{key:<8} {value:.4f}" if isinstance(value, float) else f"{key:<8} {value}")
+    return 0
+
+
+def _zoo(arguments: argparse.Namespace) -> int:
+    from autoencoder import zoo
+
+    if arguments.zoo_command == "list":
+        for entry in zoo.read_manifest(arguments.out if "out" in arguments else None):
+            figures = entry["metrics"]
+            print(
+                f"{entry['name']:<16} {entry['kind']:<6} code {entry['latent_dim']:>3}  "
+                f"psnr {figures['psnr']:.2f} dB  bce {figures['val_bce']:.4f}  "
+                f"{entry['description']}"
+            )
+        return 0
+    zoo.build(names=arguments.only, data_dir=arguments.data_dir, out=arguments.out)
     return 0

@@ -1,30 +1,53 @@
-"""Load MNIST or Fashion-MNIST as float32 arrays in [0, 1], flattened to 784.
+"""Load MNIST or Fashion-MNIST: uint8 pixels, flattened to 784, and labels.
 
 Where the data comes from, in order:
 1. an explicit ``.npz`` path (the layout of Keras' ``mnist.npz``);
 2. ``$AUTOENCODER_DATA_DIR/<name>.npz``;
 3. ``keras.datasets`` (downloads once). The download runs in a child process
    and is cached as an ``.npz``, so loading data never imports TensorFlow into
-   the caller (the web app stays small).
+   the caller (the web app stays small). A failed download is not retried
+   for :data:`RETRY_DOWNLOAD_SECONDS`, so an offline server does not try
+   again on every page visit.
+
+A data file is read like any untrusted file (autoencoder/files.py): each
+array's header is checked (shape, dtype, never pickled objects) before its
+data is read.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import subprocess
 import sys
-import zipfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from autoencoder.config import DATASETS, IMAGE_SIDE, INPUT_DIM
-from autoencoder.files import atomic_path, file_sha256
+from autoencoder.files import (
+    BadFileError,
+    NpyHeader,
+    atomic_path,
+    file_sha256,
+    npz_members,
+    open_zip,
+    read_npy_array,
+    read_npy_header,
+    remove_temporaries,
+    short,
+)
 
 DATA_DIR_ENV = "AUTOENCODER_DATA_DIR"
 CACHE_DIR_ENV = "AUTOENCODER_CACHE_DIR"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
+MAX_IMAGES = 100_000  # per split (MNIST has 60,000 training images): 78 MB as uint8
+MAX_MEMBERS = 16  # a Keras-layout .npz holds 4 arrays
+DOWNLOAD_TIMEOUT_SECONDS = 600
+RETRY_DOWNLOAD_SECONDS = 600
 CLASS_NAMES = {
     "mnist": tuple(str(digit) for digit in range(10)),
     "fashion_mnist": (
@@ -40,6 +63,9 @@ CLASS_NAMES = {
         "Ankle boot",
     ),
 }
+_NPY_MAGIC = b"\x93NUMPY"
+# Failed downloads, by destination: (time.monotonic() of the failure, the message).
+_failed_downloads: dict[Path, tuple[float, str]] = {}
 
 
 class DatasetUnavailableError(RuntimeError):
@@ -48,13 +74,25 @@ class DatasetUnavailableError(RuntimeError):
 
 @dataclass(frozen=True)
 class Split:
-    """Images as float32 rows of 784 values in [0, 1], and their labels."""
+    """Images as read-only uint8 rows of 784 pixels, and their labels (uint8, 0-9).
 
-    images: np.ndarray
+    ``images`` is the float32 form in [0, 1] that a model takes, made on first
+    use: 4 bytes a pixel (190 MB for MNIST's training split), which training
+    avoids by reading ``pixels``.
+    """
+
+    pixels: np.ndarray
     labels: np.ndarray
 
     def __len__(self) -> int:
         return len(self.labels)
+
+    @functools.cached_property
+    def images(self) -> np.ndarray:
+        images = self.pixels.astype(np.float32)
+        images /= np.float32(255)
+        images.flags.writeable = False  # cached and shared: nobody may change it
+        return images
 
 
 @dataclass(frozen=True)
@@ -78,11 +116,10 @@ def load_dataset(
 ) -> Dataset:
     """Load a dataset by name, from ``path`` if given (see the module docstring).
 
-    ``include_train=False`` skips the 60,000 training images (190 MB as
-    float32), which the web app never needs.
+    ``include_train=False`` skips the 60,000 training images, which the web
+    app never needs.
     """
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+    _check_name(name)
     source = resolve_source(name, path)
     return read_npz(source, name=name, include_train=include_train)
 
@@ -109,28 +146,72 @@ def resolve_source(name: str, path: str | os.PathLike[str] | None = None) -> Pat
     return cached
 
 
+def find_local(name: str) -> Path | None:
+    """The dataset's local ``.npz`` ($AUTOENCODER_DATA_DIR, else the download cache), or None.
+
+    Never downloads: a caller can refuse at once to start work that needs the data.
+    """
+    _check_name(name)
+    data_dir = os.environ.get(DATA_DIR_ENV)
+    folder = Path(data_dir).expanduser() if data_dir else cache_dir()
+    candidate = folder / f"{name}.npz"
+    return candidate if candidate.is_file() else None
+
+
 def cache_dir() -> Path:
     return Path(os.environ.get(CACHE_DIR_ENV) or Path.home() / ".cache" / "autoencoder")
 
 
 def read_npz(path: Path, *, name: str = "mnist", include_train: bool = True) -> Dataset:
-    """Read and validate a Keras-layout ``.npz``; ``ValueError`` names any problem."""
-    digest = file_sha256(path)
+    """Read and validate a Keras-layout ``.npz``; ``ValueError`` names the file and the problem.
+
+    Every header is checked before any array data is read, and only the
+    arrays of the splits asked for are read.
+    """
+    splits = ("train", "test") if include_train else ("test",)
     try:
-        archive = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ValueError(f"{path}: not a readable .npz archive ({error})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ValueError(f"{path}: a single .npy array, not an .npz archive with {KEYS}")
-    with archive:
-        missing = [key for key in KEYS if key not in archive.files]
-        if missing:
-            raise ValueError(
-                f"{path}: missing keys {', '.join(missing)} "
-                f"(expected the layout of Keras' mnist.npz: {', '.join(KEYS)})"
-            )
-        splits = ("train", "test") if include_train else ("test",)
-        loaded = {split: _read_split(archive, path, split) for split in splits}
+        digest = file_sha256(path)
+        with open(path, "rb") as stream, contextlib.ExitStack() as stack:
+            if stream.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
+                raise ValueError(f"{path}: a single .npy array, not an .npz archive with {KEYS}")
+            try:
+                archive = stack.enter_context(
+                    open_zip(stream, max_members=MAX_MEMBERS, what="the archive")
+                )
+            except BadFileError as problem:
+                raise ValueError(f"{path}: not a readable .npz archive ({problem})") from None
+            members = npz_members(archive, "the archive")
+            missing = [key for key in KEYS if key not in members]
+            if missing:
+                raise ValueError(
+                    f"{path}: missing keys {', '.join(missing)} "
+                    f"(expected the layout of Keras' mnist.npz: {', '.join(KEYS)})"
+                )
+            headers = {
+                key: read_npy_header(archive, members[key], key)
+                for split in splits
+                for key in (f"x_{split}", f"y_{split}")
+            }
+            for split in splits:
+                _check_headers(headers[f"x_{split}"], headers[f"y_{split}"], split)
+            arrays = {
+                key: read_npy_array(archive, members[key], header, key)
+                for key, header in headers.items()
+            }
+    except BadFileError as problem:
+        raise ValueError(f"{path}: {problem}") from None
+    except OSError as error:
+        raise ValueError(f"{path}: cannot be read ({error.strerror})") from None
+    loaded = {}
+    for split in splits:
+        labels = arrays[f"y_{split}"]
+        if labels.min() < 0 or labels.max() > 9:
+            raise ValueError(f"{path}: y_{split} must hold integer class labels 0-9")
+        pixels = arrays[f"x_{split}"].reshape(len(labels), INPUT_DIM)
+        pixels.flags.writeable = False  # shared by every page that reads the data
+        labels = labels.astype(np.uint8)
+        labels.flags.writeable = False
+        loaded[split] = Split(pixels=pixels, labels=labels)
     return Dataset(
         name=name,
         train=loaded.get("train"),
@@ -140,28 +221,26 @@ def read_npz(path: Path, *, name: str = "mnist", include_train: bool = True) -> 
     )
 
 
-def _read_split(archive: np.lib.npyio.NpzFile, path: Path, split: str) -> Split:
-    try:
-        images = archive[f"x_{split}"]
-        labels = archive[f"y_{split}"]
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ValueError(f"{path}: cannot read the {split} arrays ({error})") from None
+def _check_headers(images: NpyHeader, labels: NpyHeader, split: str) -> None:
+    """Shapes and dtypes of one split, from the headers alone (BadFileError names the array)."""
     expected = f"(n, {IMAGE_SIDE}, {IMAGE_SIDE}) uint8"
-    if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise ValueError(f"{path}: x_{split} has shape {images.shape}, expected {expected}")
+    if len(images.shape) != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
+        raise BadFileError(f"x_{split} has shape {short(images.shape)}, expected {expected}")
     if images.dtype != np.uint8:
-        raise ValueError(f"{path}: x_{split} has dtype {images.dtype}, expected {expected}")
-    if len(images) == 0:
-        raise ValueError(f"{path}: x_{split} holds no images")
-    if labels.shape != (len(images),):
-        raise ValueError(
-            f"{path}: y_{split} has shape {labels.shape}, expected ({len(images)},) "
-            f"to match x_{split}"
+        raise BadFileError(f"x_{split} has dtype {images.dtype}, expected {expected}")
+    count = images.shape[0]
+    if count == 0:
+        raise BadFileError(f"x_{split} holds no images")
+    if count > MAX_IMAGES:
+        raise BadFileError(
+            f"x_{split} holds {short(count)} images; at most {MAX_IMAGES:,} are read"
         )
-    if not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0 or labels.max() > 9:
-        raise ValueError(f"{path}: y_{split} must hold integer class labels 0-9")
-    flat = images.reshape(len(images), INPUT_DIM).astype(np.float32) / np.float32(255)
-    return Split(images=flat, labels=labels.astype(np.uint8))
+    if labels.shape != (count,):
+        raise BadFileError(
+            f"y_{split} has shape {short(labels.shape)}, expected ({count},) to match x_{split}"
+        )
+    if labels.dtype.kind not in "iu":
+        raise BadFileError(f"y_{split} must hold integer class labels 0-9")
 
 
 _DOWNLOAD_SCRIPT = """
@@ -175,19 +254,40 @@ with open(sys.argv[2], "wb") as stream:
 
 
 def _download_with_keras(name: str, destination: Path) -> None:
-    """Fetch a dataset through ``keras.datasets`` in a child process."""
-    destination.parent.mkdir(parents=True, exist_ok=True)
+    """Fetch a dataset through ``keras.datasets`` in a child process.
+
+    A failure is remembered for :data:`RETRY_DOWNLOAD_SECONDS`: until then
+    the same error is raised at once, without starting a child.
+    """
+    failed = _failed_downloads.get(destination)
+    if failed is not None and time.monotonic() - failed[0] < RETRY_DOWNLOAD_SECONDS:
+        raise DatasetUnavailableError(failed[1])
+    try:
+        _run_download(name, destination)
+    except DatasetUnavailableError as error:
+        _failed_downloads[destination] = (time.monotonic(), str(error))
+        raise
+    _failed_downloads.pop(destination, None)
+
+
+def _run_download(name: str, destination: Path) -> None:
     how_to = (
         f"Give a local copy instead: pass the path of {name}.npz (the layout of "
         f"Keras' mnist.npz) with --data, or set {DATA_DIR_ENV} to a folder holding it."
     )
     try:
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        # A download killed midway leaves its temporary (50 MB); one older than
+        # the timeout cannot belong to a download still running.
+        remove_temporaries(
+            destination.parent, destination.name, older_than=DOWNLOAD_TIMEOUT_SECONDS
+        )
         with atomic_path(destination) as temporary:
             result = subprocess.run(
                 [sys.executable, "-c", _DOWNLOAD_SCRIPT, name, str(temporary)],
                 capture_output=True,
                 text=True,
-                timeout=600,
+                timeout=DOWNLOAD_TIMEOUT_SECONDS,
                 env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
             )
             if result.returncode != 0:
@@ -199,3 +299,8 @@ def _download_with_keras(name: str, destination: Path) -> None:
         raise DatasetUnavailableError(
             f"Could not download {name} through keras.datasets ({error}). " + how_to
         ) from None
+
+
+def _check_name(name: str) -> None:
+    if name not in DATASETS:
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")

@@ -1,7 +1,10 @@
 """The code space: statistics of codes, main directions, paths and samples.
 
 Everything here works on codes (the encoder's outputs, shape (n, latent_dim))
-and is plain NumPy; decoding the results is the model's job.
+and is plain NumPy; decoding the results is the model's job. Codes of a ReLU
+layer are never negative, so what is derived from them is kept >= 0 too
+(``LatentStatistics.non_negative``); linear codes (PCA, conv, VAE) are not
+clamped.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 DEAD_TOLERANCE = 1e-6  # a unit whose code never exceeds this is dead (a silent ReLU)
+SLIDER_MARGIN = 0.1  # widen each unit's 1st-99th percentile range by this share, each side
+PRIOR_SPAN = 3.0  # a VAE's sliders span +-3 standard deviations of its N(0, 1) prior
 
 
 @dataclass(frozen=True)
@@ -27,16 +32,28 @@ class LatentStatistics:
     components: np.ndarray  # principal directions, one per row, most variance first
     component_std: np.ndarray  # spread of the codes along each direction
     explained: np.ndarray  # share of the total variance along each direction
+    non_negative: bool = False  # ReLU codes: every code made from these stays >= 0
 
     @property
     def latent_dim(self) -> int:
         return len(self.mean)
+
+    def clamp(self, codes: np.ndarray) -> np.ndarray:
+        """``codes`` as the encoder could give them: >= 0 for ReLU codes, else unchanged."""
+        return np.maximum(codes, 0) if self.non_negative else codes
 
 
 def _as_codes(codes: np.ndarray) -> np.ndarray:
     array = np.asarray(codes, dtype=np.float64)
     if array.ndim != 2 or len(array) < 2:
         raise ValueError(f"codes must have shape (n >= 2, latent_dim), got {array.shape}")
+    finite = np.isfinite(array).all(axis=1)
+    if not finite.all():
+        # A model with absurd weights overflows; SVD would then fail obscurely.
+        raise ValueError(
+            f"the codes of {int((~finite).sum()):,} of {len(array):,} images hold NaN or "
+            "infinite values: this model's weights are unusable"
+        )
     return array
 
 
@@ -45,27 +62,37 @@ def dead_units(codes: np.ndarray, tolerance: float = DEAD_TOLERANCE) -> np.ndarr
     return np.abs(_as_codes(codes)).max(axis=0) <= tolerance
 
 
-def statistics(codes: np.ndarray) -> LatentStatistics:
-    """Per-unit spread, dead units and principal directions of ``codes``."""
+def statistics(codes: np.ndarray, *, non_negative: bool = False) -> LatentStatistics:
+    """Per-unit spread, dead units and principal directions of ``codes``.
+
+    ``non_negative``: the codes come from a ReLU, so codes derived from these
+    statistics are clamped at 0. Raises ``ValueError`` for NaN or infinite codes.
+    """
     array = _as_codes(codes)
     mean = array.mean(axis=0)
     centred = array - mean
     # SVD of the centred cloud: rows of vt are the principal directions.
-    _, singular, vt = np.linalg.svd(centred, full_matrices=False)
-    variance = singular**2 / (len(array) - 1)
-    total = variance.sum()
-    vt = _fix_signs(vt)
+    try:
+        _, singular, vt = np.linalg.svd(centred, full_matrices=False)
+    except np.linalg.LinAlgError as error:
+        raise ValueError(f"the codes' main directions cannot be found ({error})") from None
+    with np.errstate(over="ignore"):  # checked just below
+        variance = singular**2 / (len(array) - 1)
+        total = variance.sum()
+    if not np.isfinite(total):
+        raise ValueError("the codes are too large to measure their spread")
     return LatentStatistics(
         mean=mean,
         std=array.std(axis=0),
         low=np.percentile(array, 1, axis=0),
         high=np.percentile(array, 99, axis=0),
         maximum=array.max(axis=0),
-        dead=dead_units(array),
+        dead=np.abs(array).max(axis=0) <= DEAD_TOLERANCE,
         covariance=np.cov(array, rowvar=False).reshape(array.shape[1], array.shape[1]),
-        components=vt,
+        components=_fix_signs(vt),
         component_std=np.sqrt(variance),
         explained=variance / total if total > 0 else np.zeros_like(variance),
+        non_negative=non_negative,
     )
 
 
@@ -75,16 +102,44 @@ def _fix_signs(components: np.ndarray) -> np.ndarray:
     return components * np.where(signs == 0, 1, signs)[:, np.newaxis]
 
 
+def slider_bounds(
+    stats: LatentStatistics, start: np.ndarray, *, prior: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each unit's slider runs: (lowest, highest) values, one per unit.
+
+    The 1st to 99th percentile of the unit over the codes, widened by
+    ``SLIDER_MARGIN`` of that span on each side (ReLU codes stop at 0); with
+    ``prior`` (a VAE) +-``PRIOR_SPAN``, the prior's standard deviations.
+    Either way wide enough to hold ``start``.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    if prior:
+        low, high = np.full_like(start, -PRIOR_SPAN), np.full_like(start, PRIOR_SPAN)
+    else:
+        margin = SLIDER_MARGIN * np.maximum(stats.high - stats.low, 1e-3)
+        low, high = stats.low - margin, stats.high + margin
+        if stats.non_negative:
+            low = np.maximum(low, 0)
+    return np.minimum(low, start), np.maximum(high, start)
+
+
 def project(codes: np.ndarray, stats: LatentStatistics, dimensions: int = 2) -> np.ndarray:
     """Coordinates of ``codes`` along the first principal directions."""
     return (np.atleast_2d(codes) - stats.mean) @ stats.components[:dimensions].T
 
 
 def unproject(coordinates: np.ndarray, stats: LatentStatistics) -> np.ndarray:
-    """Codes at the given principal coordinates, kept non-negative as ReLU codes are."""
+    """Codes at the given principal coordinates (clamped as ``stats.clamp`` says)."""
     coordinates = np.atleast_2d(coordinates)
-    codes = stats.mean + coordinates @ stats.components[: coordinates.shape[1]]
-    return np.maximum(codes, 0)
+    return stats.clamp(stats.mean + coordinates @ stats.components[: coordinates.shape[1]])
+
+
+def move(start: np.ndarray, stats: LatentStatistics, offsets: np.ndarray) -> np.ndarray:
+    """``start`` moved ``offsets[i]`` standard deviations along principal direction i."""
+    offsets = np.asarray(offsets, dtype=np.float64)
+    count = len(offsets)
+    shift = (offsets * stats.component_std[:count]) @ stats.components[:count]
+    return stats.clamp(np.asarray(start, dtype=np.float64) + shift)
 
 
 def along_direction(
@@ -92,11 +147,14 @@ def along_direction(
 ) -> np.ndarray:
     """Codes from ``start`` moved ``steps`` standard deviations along one principal direction."""
     offsets = np.outer(steps * stats.component_std[direction], stats.components[direction])
-    return np.maximum(np.asarray(start, dtype=np.float64) + offsets, 0)
+    return stats.clamp(np.asarray(start, dtype=np.float64) + offsets)
 
 
 def interpolate(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
-    """``steps`` codes evenly spaced on the straight line from ``start`` to ``end``."""
+    """``steps`` vectors evenly spaced on the straight line from ``start`` to ``end``.
+
+    For two codes it is a path in code space; for two images, a pixel cross-fade.
+    """
     if steps < 2:
         raise ValueError(f"steps must be at least 2, got {steps}")
     start, end = np.asarray(start, dtype=np.float64), np.asarray(end, dtype=np.float64)
@@ -108,13 +166,15 @@ def interpolate(start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
     return (1 - weights) * start + weights * end
 
 
-def plane_grid(stats: LatentStatistics, codes: np.ndarray, size: int) -> tuple[np.ndarray, ...]:
+def plane_grid(
+    stats: LatentStatistics, points: np.ndarray, size: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A size x size grid of codes across the plane of the first two directions.
 
-    The grid spans the 2nd to 98th percentile of ``codes`` projected on that
-    plane; returns (grid codes row by row, x values, y values).
+    ``points`` are codes already projected on that plane (``project``); the
+    grid spans their 2nd to 98th percentile. Returns (grid codes row by row,
+    x values, y values).
     """
-    points = project(codes, stats)
     low, high = np.percentile(points, 2, axis=0), np.percentile(points, 98, axis=0)
     xs = np.linspace(low[0], high[0], size)
     ys = np.linspace(high[1], low[1], size)  # top row = largest y, as on a plot
@@ -126,7 +186,12 @@ def sample(stats: LatentStatistics, count: int, rng: np.random.Generator) -> np.
     """Random codes from a Gaussian fitted to the codes; dead units stay zero."""
     draws = rng.multivariate_normal(stats.mean, stats.covariance, size=count, method="eigh")
     draws[:, stats.dead] = 0
-    return np.maximum(draws, 0)
+    return stats.clamp(draws)
+
+
+def sample_prior(latent_dim: int, count: int, rng: np.random.Generator) -> np.ndarray:
+    """Random codes from a VAE's prior, the standard normal."""
+    return rng.standard_normal((count, latent_dim))
 
 
 def class_means(codes: np.ndarray, labels: np.ndarray, classes: int = 10) -> np.ndarray:

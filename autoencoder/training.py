@@ -1,7 +1,9 @@
-"""Build and train the autoencoder with Keras. The only module that imports TensorFlow.
+"""Build and train any family with Keras. The only module that imports TensorFlow.
 
 Keras is imported inside the functions, so importing this module is free and
-serving code (which never trains) never loads TensorFlow.
+serving code (which never trains) never loads TensorFlow. The layers come
+from network.py's lists (one description of the architecture, read here and
+by the NumPy forward pass), and keep their names in the saved weights.
 """
 
 from __future__ import annotations
@@ -15,17 +17,25 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from autoencoder import metrics
-from autoencoder.config import INPUT_DIM, Config
+from autoencoder import evaluation
+from autoencoder.config import IMAGE_SIDE, INPUT_DIM, Config
 from autoencoder.data import Dataset
-from autoencoder.network import DECODER_LAYERS, ENCODER_LAYERS, Autoencoder
+from autoencoder.network import (
+    KERNEL,
+    Autoencoder,
+    Layer,
+    code_layers,
+    conv_grid,
+    decoder_layers,
+    encoder_layers,
+)
 
 if TYPE_CHECKING:
     import keras
 
-# The model is tiny, so per-step overhead dominates; running 32 steps per call
-# into an XLA-compiled function is ~3x faster than fit() on NumPy arrays here
-# (benchmarks/train_speed.py).
+# The models are small, so per-step overhead dominates; running 32 steps per
+# call into an XLA-compiled function is ~2x faster than fit() on NumPy arrays
+# here (benchmarks/train_speed.py).
 STEPS_PER_EXECUTION = 32
 VALIDATION_BATCH = 1024
 
@@ -41,33 +51,108 @@ class EpochReport:
     seconds: float
 
 
+def _keras_layer(layer: Layer) -> keras.layers.Layer:
+    import keras
+
+    if layer.kind == "dense":
+        return keras.layers.Dense(layer.units, activation=layer.activation, name=layer.name)
+    if layer.kind == "deconv":
+        return keras.layers.Conv2DTranspose(
+            layer.units, KERNEL, strides=2, padding="same", activation=layer.activation,
+            name=layer.name,
+        )  # fmt: skip
+    return keras.layers.Conv2D(
+        layer.units, KERNEL, strides=2, padding="same", activation=layer.activation,
+        name=layer.name,
+    )  # fmt: skip
+
+
 def build_keras_models(config: Config) -> tuple[keras.Model, keras.Model, keras.Model]:
-    """The Keras autoencoder and its named ``encoder`` and ``decoder`` sub-models."""
+    """The Keras autoencoder and its named ``encoder`` and ``decoder`` sub-models.
+
+    A VAE's encoder outputs [mean, log-variance]; its ``autoencoder`` decodes
+    the mean (what serving does). Training adds the sampling (see ``train``).
+    """
+    if config.family == "pca":
+        raise ValueError("a pca model is computed in closed form (autoencoder.pca), not trained")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
     image = keras.Input(shape=(INPUT_DIM,), name="image")
-    hidden = keras.layers.Dense(config.hidden_units, activation="relu", name=ENCODER_LAYERS[0])(
-        image
-    )
-    code = keras.layers.Dense(config.latent_dim, activation="relu", name=ENCODER_LAYERS[1])(hidden)
-    encoder = keras.Model(image, code, name="encoder")
+    hidden = image
+    if config.filters:
+        hidden = keras.layers.Reshape((IMAGE_SIDE, IMAGE_SIDE, 1), name="to_grid")(hidden)
+    for layer in encoder_layers(config):
+        if layer.kind == "dense" and len(hidden.shape) > 2:
+            hidden = keras.layers.Flatten(name="flatten")(hidden)
+        hidden = _keras_layer(layer)(hidden)
+    if len(hidden.shape) > 2:
+        hidden = keras.layers.Flatten(name="flatten")(hidden)
+    heads = [_keras_layer(layer)(hidden) for layer in code_layers(config)]
+    encoder = keras.Model(image, heads if config.variational else heads[0], name="encoder")
 
-    code_input = keras.Input(shape=(config.latent_dim,), name="code")
-    hidden = keras.layers.Dense(config.hidden_units, activation="relu", name=DECODER_LAYERS[0])(
-        code_input
-    )
-    output = keras.layers.Dense(INPUT_DIM, activation="sigmoid", name=DECODER_LAYERS[1])(hidden)
-    decoder = keras.Model(code_input, output, name="decoder")
+    code = keras.Input(shape=(config.latent_dim,), name="code")
+    hidden = code
+    for layer in decoder_layers(config):
+        if layer.kind == "deconv" and len(hidden.shape) == 2:
+            hidden = keras.layers.Reshape((*[conv_grid(config)[0]] * 2, conv_grid(config)[1]))(
+                hidden
+            )
+        hidden = _keras_layer(layer)(hidden)
+    output = keras.layers.Reshape((INPUT_DIM,), name="flat")(hidden) if config.filters else hidden
+    decoder = keras.Model(code, output, name="decoder")
 
-    autoencoder = keras.Model(image, decoder(encoder(image)), name="autoencoder")
+    encoded = encoder(image)
+    mean = encoded[0] if config.variational else encoded
+    autoencoder = keras.Model(image, decoder(mean), name="autoencoder")
     return autoencoder, encoder, decoder
+
+
+def _training_model(
+    config: Config, encoder: keras.Model, decoder: keras.Model
+) -> tuple[keras.Model, Any]:
+    """What fit() trains, and its loss: BCE per pixel, plus beta * KL / 784 for a VAE.
+
+    A VAE's model outputs the reconstruction of a sampled code with the KL
+    term appended as a 785th column, so the loss stays a plain function (no
+    custom train_step): mean BCE + beta * KL / 784 is the negative ELBO per pixel.
+    """
+    import keras
+    from keras import ops
+
+    image = keras.Input(shape=(INPUT_DIM,), name="image")
+    if not config.variational:
+        return keras.Model(image, decoder(encoder(image)), name="trainer"), "binary_crossentropy"
+
+    class Sample(keras.layers.Layer):
+        """Draw a code from N(mean, exp(log_var)) and report the KL to N(0, 1)."""
+
+        def __init__(self, seed: int, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(seed)
+
+        def call(self, inputs: list[Any]) -> list[Any]:
+            mean, log_var = inputs
+            noise = keras.random.normal(ops.shape(mean), seed=self.seed_generator)
+            kl = -0.5 * ops.sum(1 + log_var - ops.square(mean) - ops.exp(log_var), axis=1)
+            return [mean + ops.exp(0.5 * log_var) * noise, ops.expand_dims(kl, 1)]
+
+    code, kl = Sample(config.seed, name="sample")(encoder(image))
+    output = keras.layers.Concatenate(name="with_kl")([decoder(code), kl])
+    beta = float(config.beta)
+
+    def negative_elbo_per_pixel(target: Any, prediction: Any) -> Any:
+        reconstruction = prediction[:, :INPUT_DIM]
+        bce = keras.losses.binary_crossentropy(target, reconstruction)
+        return bce + beta * prediction[:, INPUT_DIM] / INPUT_DIM
+
+    return keras.Model(image, output, name="trainer"), negative_elbo_per_pixel
 
 
 def to_keras(model: Autoencoder) -> keras.Model:
     """A Keras autoencoder holding ``model``'s weights (to check or keep training)."""
     autoencoder, encoder, decoder = build_keras_models(model.config)
-    _set_weights(encoder, decoder, model.weights)
+    _set_weights(model.config, encoder, decoder, model.weights)
     return autoencoder
 
 
@@ -91,48 +176,54 @@ def train(
         raise ValueError("the dataset was loaded without its training split")
     if train_limit is not None and train_limit < 1:
         raise ValueError(f"train_limit must be positive, got {train_limit}")
+    if config.family == "pca":
+        from autoencoder.pca import fit_pca
+
+        return fit_pca(dataset, config, train_limit=train_limit)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(config.seed)
-    train_images = dataset.train.images[:train_limit]
-    test_images = dataset.test.images
-
-    autoencoder, encoder, decoder = build_keras_models(config)
-    autoencoder.compile(
+    # uint8 until a batch needs it: 47 MB for 60,000 images instead of 188 MB.
+    train_pixels = dataset.train.pixels[:train_limit]
+    _autoencoder, encoder, decoder = build_keras_models(config)
+    trainer, loss = _training_model(config, encoder, decoder)
+    trainer.compile(
         optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
-        loss="binary_crossentropy",
+        loss=loss,
         jit_compile=True,
         steps_per_execution=STEPS_PER_EXECUTION,
     )
+    pixels = tf.constant(train_pixels)
+    corrupt = _corruption(config)
     # Shuffle indices and gather each batch on tf.data's threads, ahead of the
     # step that uses it (benchmarks/train_speed.py).
-    images = tf.constant(train_images)
     training_data = (
-        tf.data.Dataset.range(len(train_images))
-        .shuffle(len(train_images), seed=config.seed, reshuffle_each_iteration=True)
+        tf.data.Dataset.range(len(train_pixels))
+        .shuffle(len(train_pixels), seed=config.seed, reshuffle_each_iteration=True)
         .batch(config.batch_size)
         .map(
-            lambda indices: _pair(tf.gather(images, indices)),
+            lambda indices: corrupt(_to_float(tf.gather(pixels, indices))),
             num_parallel_calls=tf.data.AUTOTUNE,  # gather the next batches while this one trains
             deterministic=True,  # same order for the same seed
         )
         .prefetch(tf.data.AUTOTUNE)
     )
+    # Validation sees clean inputs: the loss then measures what serving does.
     validation_data = (
-        tf.data.Dataset.from_tensor_slices(test_images)
+        tf.data.Dataset.from_tensor_slices(dataset.test.pixels)
         .batch(VALIDATION_BATCH)
-        .map(_pair)
+        .map(lambda batch: (_to_float(batch), _to_float(batch)))
         .prefetch(tf.data.AUTOTUNE)
     )
-    progress = _Progress(config.epochs, encoder, decoder, on_epoch_end, should_stop)
+    progress = _Progress(config, encoder, decoder, on_epoch_end, should_stop)
     started = time.perf_counter()
-    autoencoder.fit(
+    trainer.fit(
         training_data,
         epochs=config.epochs,
         validation_data=validation_data,
-        callbacks=[progress.callback(autoencoder)],
+        callbacks=[progress.callback(trainer)],
         shuffle=False,  # the tf.data pipeline reshuffles every epoch
         verbose=0,
     )
@@ -141,45 +232,75 @@ def train(
         raise RuntimeError("training stopped before the first epoch finished")
 
     model = Autoencoder(config=config, weights=progress.best_weights)
-    summary = metrics.summarize(test_images, model.reconstruct(test_images))
     record: dict[str, Any] = {
         "dataset": {
             "name": dataset.name,
             "sha256": dataset.sha256,
-            "train_images": len(train_images),
-            "test_images": len(test_images),
+            "train_images": len(train_pixels),
+            "test_images": len(dataset.test),
         },
         "history": progress.history,
         "best_epoch": progress.best_epoch,
         "stopped_early": len(progress.history["loss"]) < config.epochs,
         "training_seconds": round(training_seconds, 2),
         "trained_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "metrics": summary,
+        "metrics": evaluation.evaluate(model, dataset.test),
     }
     return Autoencoder(config=config, weights=model.weights, record=record)
 
 
-def _pair(batch: Any) -> tuple[Any, Any]:
-    return batch, batch  # an autoencoder's target is its input
+def _to_float(batch: Any) -> Any:
+    import tensorflow as tf
+
+    return tf.cast(batch, tf.float32) / 255.0
+
+
+def _corruption(config: Config) -> Callable[[Any], tuple[Any, Any]]:
+    """(input, target) from a clean batch: corrupted input for a denoising model."""
+    import tensorflow as tf
+
+    level = float(config.noise_level)
+
+    def clean(batch: Any) -> tuple[Any, Any]:
+        return batch, batch  # an autoencoder's target is its input
+
+    def gaussian(batch: Any) -> tuple[Any, Any]:
+        noisy = batch + tf.random.normal(tf.shape(batch), stddev=level, seed=config.seed)
+        return tf.clip_by_value(noisy, 0.0, 1.0), batch
+
+    def mask(batch: Any) -> tuple[Any, Any]:
+        kept = tf.random.uniform(tf.shape(batch), seed=config.seed) >= level
+        return batch * tf.cast(kept, tf.float32), batch
+
+    return {"none": clean, "gaussian": gaussian, "mask": mask}[config.noise]
+
+
+def _layers(config: Config) -> list[tuple[str, str]]:
+    """(sub-model, layer name) of every weighted layer."""
+    return [("encoder", layer.name) for layer in encoder_layers(config) + code_layers(config)] + [
+        ("decoder", layer.name) for layer in decoder_layers(config)
+    ]
 
 
 def _set_weights(
-    encoder: keras.Model, decoder: keras.Model, weights: dict[str, np.ndarray]
+    config: Config, encoder: keras.Model, decoder: keras.Model, weights: dict[str, np.ndarray]
 ) -> None:
-    for sub_model, names in ((encoder, ENCODER_LAYERS), (decoder, DECODER_LAYERS)):
-        for name in names:
-            sub_model.get_layer(name).set_weights(
-                [weights[f"{name}.kernel"], weights[f"{name}.bias"]]
-            )
+    models = {"encoder": encoder, "decoder": decoder}
+    for sub_model, name in _layers(config):
+        models[sub_model].get_layer(name).set_weights(
+            [weights[f"{name}.kernel"], weights[f"{name}.bias"]]
+        )
 
 
-def _get_weights(encoder: keras.Model, decoder: keras.Model) -> dict[str, np.ndarray]:
+def _get_weights(
+    config: Config, encoder: keras.Model, decoder: keras.Model
+) -> dict[str, np.ndarray]:
+    models = {"encoder": encoder, "decoder": decoder}
     weights = {}
-    for sub_model, names in ((encoder, ENCODER_LAYERS), (decoder, DECODER_LAYERS)):
-        for name in names:
-            kernel, bias = sub_model.get_layer(name).get_weights()
-            weights[f"{name}.kernel"] = np.array(kernel)
-            weights[f"{name}.bias"] = np.array(bias)
+    for sub_model, name in _layers(config):
+        kernel, bias = models[sub_model].get_layer(name).get_weights()
+        weights[f"{name}.kernel"] = np.array(kernel)
+        weights[f"{name}.bias"] = np.array(bias)
     return weights
 
 
@@ -188,13 +309,13 @@ class _Progress:
 
     def __init__(
         self,
-        epochs: int,
+        config: Config,
         encoder: keras.Model,
         decoder: keras.Model,
         on_epoch_end: Callable[[EpochReport], None] | None,
         should_stop: Callable[[], bool] | None,
     ) -> None:
-        self.epochs = epochs
+        self.config = config
         self.encoder = encoder
         self.decoder = decoder
         self.report = on_epoch_end
@@ -218,10 +339,12 @@ class _Progress:
             self.history["val_loss"].append(round(val_loss, 6))
             self.history["seconds"].append(round(seconds, 3))
             if self.best_weights is None or val_loss < min(self.history["val_loss"][:-1]):
-                self.best_weights = _get_weights(self.encoder, self.decoder)
+                self.best_weights = _get_weights(self.config, self.encoder, self.decoder)
                 self.best_epoch = epoch + 1
             if self.report is not None:
-                self.report(EpochReport(epoch + 1, self.epochs, loss, val_loss, seconds))
+                self.report(
+                    EpochReport(epoch + 1, self.config.epochs, loss, val_loss, seconds)
+                )
             if self.should_stop is not None and self.should_stop():
                 model.stop_training = True
 

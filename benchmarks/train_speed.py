@@ -1,10 +1,12 @@
 """Seconds per epoch: the package's trainer against the plain Keras recipe.
 
-Each run is a fresh child process (so neither inherits the other's compiled
-graphs), and the two alternate, so machine noise hits both alike. Prints a
-table of the median seconds per epoch, the ratio, and each final val BCE.
+For the seed's dense network and for the convolutional autoencoder (code of
+32). Each run is a fresh child process (so neither inherits the other's
+compiled graphs), and the two of a family alternate, so machine noise hits
+both alike. Prints a table of the median seconds per epoch, the ratio, and
+each final val BCE.
 
-    python benchmarks/train_speed.py [--epochs 25] [--repeats 3] [--data PATH]
+    python benchmarks/train_speed.py [--epochs 25] [--conv-epochs 3] [--repeats 3] [--data PATH]
 """
 
 from __future__ import annotations
@@ -21,21 +23,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from autoencoder.config import Config  # noqa: E402
 
-def plain_recipe(data: Path, epochs: int) -> dict[str, object]:
-    """The reference recipe as a Keras user writes it: fit() on NumPy arrays."""
+
+def _config(family: str, epochs: int) -> Config:
+    if family == "conv":
+        return Config.for_family("conv", latent_dim=32, epochs=epochs, batch_size=128)
+    return Config(epochs=epochs)
+
+
+def plain_recipe(data: Path, family: str, epochs: int) -> dict[str, object]:
+    """The recipe as a Keras user writes it: compile() and fit() on NumPy arrays."""
     import keras
 
     from autoencoder.data import load_dataset
+    from autoencoder.training import build_keras_models
 
+    config = _config(family, epochs)
     dataset = load_dataset("mnist", data)
     keras.utils.set_random_seed(0)
-    image = keras.Input(shape=(784,))
-    hidden = keras.layers.Dense(64, activation="relu")(image)
-    code = keras.layers.Dense(32, activation="relu")(hidden)
-    hidden = keras.layers.Dense(64, activation="relu")(code)
-    output = keras.layers.Dense(784, activation="sigmoid")(hidden)
-    model = keras.Model(image, output)
+    model, _, _ = build_keras_models(config)  # the same layers, nothing else of ours
     model.compile(optimizer="adam", loss="binary_crossentropy")
     seconds: list[float] = []
     timer = keras.callbacks.LambdaCallback(
@@ -46,7 +53,7 @@ def plain_recipe(data: Path, epochs: int) -> dict[str, object]:
         dataset.train.images,
         dataset.train.images,
         epochs=epochs,
-        batch_size=256,
+        batch_size=config.batch_size,
         shuffle=True,
         validation_data=(dataset.test.images, dataset.test.images),
         callbacks=[timer],
@@ -55,12 +62,11 @@ def plain_recipe(data: Path, epochs: int) -> dict[str, object]:
     return {"seconds": seconds, "val_bce": history.history["val_loss"][-1]}
 
 
-def package_trainer(data: Path, epochs: int) -> dict[str, object]:
-    from autoencoder.config import Config
+def package_trainer(data: Path, family: str, epochs: int) -> dict[str, object]:
     from autoencoder.data import load_dataset
     from autoencoder.training import train
 
-    model = train(load_dataset("mnist", data), Config(epochs=epochs))
+    model = train(load_dataset("mnist", data), _config(family, epochs))
     history = model.record["history"]
     return {"seconds": history["seconds"], "val_bce": history["val_loss"][-1]}
 
@@ -68,7 +74,7 @@ def package_trainer(data: Path, epochs: int) -> dict[str, object]:
 VARIANTS = {"plain Keras recipe": plain_recipe, "autoencoder.train": package_trainer}
 
 
-def run_child(variant: str, data: Path, epochs: int) -> dict[str, object]:
+def run_child(variant: str, data: Path, family: str, epochs: int) -> dict[str, object]:
     result = subprocess.run(
         [
             sys.executable,
@@ -77,6 +83,8 @@ def run_child(variant: str, data: Path, epochs: int) -> dict[str, object]:
             variant,
             "--data",
             str(data),
+            "--family",
+            family,
             "--epochs",
             str(epochs),
         ],
@@ -91,7 +99,9 @@ def run_child(variant: str, data: Path, epochs: int) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=25)
+    parser.add_argument("--epochs", type=int, default=25, help="epochs of the dense runs")
+    parser.add_argument("--conv-epochs", type=int, default=3, help="epochs of the conv runs")
+    parser.add_argument("--family", choices=("dense", "conv"), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=3)
     default_data = Path(os.environ.get("AUTOENCODER_DATA_DIR", ROOT.parent / "shared" / "data"))
     parser.add_argument("--data", type=Path, default=default_data / "mnist.npz")
@@ -99,35 +109,46 @@ def main() -> None:
     arguments = parser.parse_args()
 
     if arguments.child:
-        print(json.dumps(VARIANTS[arguments.child](arguments.data, arguments.epochs)))
+        result = VARIANTS[arguments.child](arguments.data, arguments.family, arguments.epochs)
+        print(json.dumps(result))
         return
 
-    results: dict[str, list[dict[str, object]]] = {name: [] for name in VARIANTS}
-    for repeat in range(arguments.repeats):
-        order = list(VARIANTS) if repeat % 2 == 0 else list(reversed(VARIANTS))
-        for name in order:
-            print(f"running {name} ({repeat + 1}/{arguments.repeats}) ...", file=sys.stderr)
-            results[name].append(run_child(name, arguments.data, arguments.epochs))
+    epochs = {"dense": arguments.epochs, "conv": arguments.conv_epochs}
+    results: dict[tuple[str, str], list[dict[str, object]]] = {}
+    for family in epochs:
+        for repeat in range(arguments.repeats):
+            order = list(VARIANTS) if repeat % 2 == 0 else list(reversed(VARIANTS))
+            for name in order:
+                print(f"{family}: {name} ({repeat + 1}/{arguments.repeats}) ...", file=sys.stderr)
+                run = run_child(name, arguments.data, family, epochs[family])
+                results.setdefault((family, name), []).append(run)
 
-    rows = {}
-    for name, runs in results.items():
-        # Skip each run's first epoch: it includes tracing and compiling.
-        steady = [second for run in runs for second in run["seconds"][1:]] or [
-            run["seconds"][0] for run in runs
-        ]
-        first = statistics.median(run["seconds"][0] for run in runs)
-        val_bce = statistics.median(float(run["val_bce"]) for run in runs)
-        rows[name] = (statistics.median(steady), first, val_bce)
-
-    baseline = rows["plain Keras recipe"][0]
-    print(f"\n{arguments.epochs} epochs x {arguments.repeats} run(s), MNIST, batch 256\n")
-    print(f"| {'trainer':<20} | s/epoch (median) | first epoch s | speed-up | final val BCE |")
-    print(f"| {'-' * 20} | ---------------: | ------------: | -------: | ------------: |")
-    for name, (median, first, val_bce) in rows.items():
-        print(
-            f"| {name:<20} | {median:16.3f} | {first:13.2f} | "
-            f"{baseline / median:7.2f}x | {val_bce:13.4f} |"
-        )
+    print(
+        f"\nMNIST; dense: {epochs['dense']} epochs of batch 256; conv (code 32): "
+        f"{epochs['conv']} epochs of batch 128; {arguments.repeats} alternating run(s) each\n"
+    )
+    print(f"| {'family':<6} | {'trainer':<20} | s/epoch (median) | first epoch s | speed-up "
+          "| final val BCE |")  # fmt: skip
+    print(
+        f"| {'-' * 6} | {'-' * 20} | ---------------: | ------------: | -------: | ------------: |"
+    )
+    for family in epochs:
+        rows = {}
+        for name in VARIANTS:
+            runs = results[(family, name)]
+            # Skip each run's first epoch: it includes tracing and compiling.
+            steady = [second for run in runs for second in run["seconds"][1:]] or [
+                run["seconds"][0] for run in runs
+            ]
+            first = statistics.median(run["seconds"][0] for run in runs)
+            val_bce = statistics.median(float(run["val_bce"]) for run in runs)
+            rows[name] = (statistics.median(steady), first, val_bce)
+        baseline = rows["plain Keras recipe"][0]
+        for name, (median, first, val_bce) in rows.items():
+            print(
+                f"| {family:<6} | {name:<20} | {median:16.3f} | {first:13.2f} | "
+                f"{baseline / median:7.2f}x | {val_bce:13.4f} |"
+            )
 
 
 if __name__ == "__main__":

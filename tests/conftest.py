@@ -43,7 +43,7 @@ def tiny_npz(tmp_path: Path) -> Path:
 
 
 def random_model(config: Config | None = None, seed: int = 0) -> Autoencoder:
-    config = config or Config(hidden_units=8, latent_dim=4)
+    config = config or Config(hidden_units=(8,), latent_dim=4)
     rng = np.random.default_rng(seed)
     weights = {
         name: rng.normal(0, 0.3, size=shape).astype(np.float32) + (0.05 if "bias" in name else 0)

@@ -27,13 +27,15 @@ def test_help(command):
     output = run(*command, "--help").stdout
     assert "usage: python -m autoencoder" in output
     if command == ["train"]:
-        for option in ("--epochs", "--batch-size", "--latent-dim", "--data", "--out"):
+        for option in ("--epochs", "--batch-size", "--latent-dim", "--data", "--out", "--config",
+                       "--family", "--filters", "--variational", "--beta", "--noise"):  # fmt: skip
             assert option in output
     if command == ["evaluate"]:
         for option in ("--model", "--data", "--json"):
             assert option in output
 
 
+@pytest.mark.slow
 def test_train_prints_epochs_and_saves(tmp_path, tiny_npz):
     out = tmp_path / "trained"
     result = run(
@@ -77,7 +79,9 @@ def test_default_model_meets_the_recipe_on_mnist(mnist_path):
     [
         (["evaluate", "--model", "/nonexistent/model"], "no such model folder"),
         (["evaluate", "--data", "/nonexistent.npz"], "no such data file"),
-        (["train", "--latent-dim", "0", "--data", "x.npz"], "latent_dim must be a positive"),
+        (["train", "--latent-dim", "0", "--data", "x.npz"], "latent_dim must be an integer"),
+        (["train", "--family", "conv", "--filters", "8,8,8"], "filters may list at most 2"),
+        (["train", "--noise", "blur:2"], "noise must be one of"),
     ],
 )
 def test_errors_are_one_clear_line(arguments, message):
@@ -88,6 +92,7 @@ def test_errors_are_one_clear_line(arguments, message):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_train_json_progress_and_stop_file(tmp_path, tiny_npz):
     stop = tmp_path / "stop"
     stop.touch()  # already there: stop after the first epoch
@@ -103,6 +108,7 @@ def test_train_json_progress_and_stop_file(tmp_path, tiny_npz):
     assert load_model(tmp_path / "model").record["stopped_early"] is True
 
 
+@pytest.mark.slow
 def test_train_stops_when_its_heartbeat_is_missing(tmp_path, tiny_npz):
     result = run(
         "train", "--epochs", "20", "--batch-size", "64", "--latent-dim", "2", "--hidden-units", "8",
@@ -110,3 +116,40 @@ def test_train_stops_when_its_heartbeat_is_missing(tmp_path, tiny_npz):
         "--heartbeat", str(tmp_path / "nobody-watching"),
     )  # fmt: skip
     assert len(result.stdout.splitlines()) == 2  # one epoch, then the saved model
+
+
+def test_flags_are_generated_from_the_config():
+    from autoencoder.cli import build_parser, config_from_arguments
+    from autoencoder.config import Config
+
+    parse = build_parser().parse_args
+    arguments = parse(
+        ["train", "--family", "conv", "--latent-dim", "16", "--noise", "gaussian:0.5"]
+    )
+    assert config_from_arguments(arguments) == Config.for_family(
+        "conv", latent_dim=16, noise="gaussian", noise_level=0.5
+    )
+    arguments = parse(["train", "--hidden-units", "512,256", "--code-activation", "linear",
+                       "--variational"])  # fmt: skip
+    config = config_from_arguments(arguments)
+    assert (config.hidden_units, config.variational) == ((512, 256), True)
+    assert config_from_arguments(parse(["train"])) == Config()
+
+
+def test_a_config_file_gives_every_setting(tmp_path):
+    from autoencoder.cli import build_parser, config_from_arguments
+    from autoencoder.config import Config
+
+    wanted = Config.for_family("conv", latent_dim=8, epochs=3, dataset="fashion_mnist")
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps(wanted.to_dict()))
+    arguments = build_parser().parse_args(["train", "--config", str(settings), "--epochs", "2"])
+    assert config_from_arguments(arguments) == Config.from_dict({**wanted.to_dict(), "epochs": 2})
+
+
+def test_bad_config_file_is_one_line(tmp_path):
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"latent_dim": 5000}))
+    result = run("train", "--config", str(settings), check=False)
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: latent_dim must be an integer from 1 to 128")

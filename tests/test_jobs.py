@@ -1,40 +1,92 @@
-"""Training in a child process: progress, stop, failure, cleanup."""
+"""Training in a child process: progress, stop, failure, cleanup, and the server's guards."""
 
+from __future__ import annotations
+
+import json
 import os
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from autoencoder import jobs
 from autoencoder.config import Config
+from tests.conftest import ROOT
 
-QUICK = Config(hidden_units=8, latent_dim=2, epochs=2, batch_size=64)
+QUICK = Config(hidden_units=(32,), latent_dim=2, epochs=2, batch_size=64)  # within the app's limits
+LONG = Config(hidden_units=(32,), latent_dim=2, epochs=200)  # runs until stopped
+WIDE = jobs.TrainingLimits(max_epochs=200)
 
 
-def wait(job, timeout=120):
+def wait(*watched, timeout=240):
+    """Until every job ends, watching all of them (an unwatched job is abandoned)."""
     deadline = time.monotonic() + timeout
-    while job.running and time.monotonic() < deadline:
-        job.keep_alive()
+    while any(job.running for job in watched) and time.monotonic() < deadline:
+        for job in watched:
+            job.keep_alive()
         time.sleep(0.2)
-    assert not job.running, "the job did not finish in time"
+    assert not any(job.running for job in watched), "the job did not finish in time"
+
+
+def state(pid: int) -> str | None:
+    """The process's state letter from /proc (Z: a zombie), or None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return None
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+def eventually(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.fixture
+def no_process(monkeypatch):
+    """Fail the test if anything tries to start a child."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a process was started")
+
+    monkeypatch.setattr(jobs.subprocess, "Popen", refuse)
+
+
+# --- Running a job ---------------------------------------------------------------------------
 
 
 def test_a_job_trains_reports_and_saves(tiny_npz):
-    job = jobs.TrainingJob.start(QUICK, train_limit=128, data=tiny_npz)
+    job = jobs.TrainingJob.start(QUICK, data=tiny_npz)
     try:
+        # The child gets its settings as a file, not as flags.
+        assert "--config" in job.process.args
+        assert "--latent-dim" not in job.process.args
+        assert json.loads((job.folder / "config.json").read_text()) == QUICK.to_dict()
         wait(job)
         assert job.succeeded, job.error()
         assert [report["epoch"] for report in job.epochs()] == [1, 2]
+        assert job.progress() == jobs.Progress(1.0, "Epoch 2 of 2 done")
         model = job.result()
         assert model.config == QUICK
-        assert model.record["dataset"]["train_images"] == 128
+        assert model.record["dataset"]["train_images"] == 300
     finally:
         job.cleanup()
-    assert not job.folder.exists()
+    assert not job.folder.exists()  # collected: the folder goes at once
+    assert job not in jobs.running_jobs()
 
 
 def test_a_stopped_job_keeps_the_best_epoch(tiny_npz):
-    job = jobs.TrainingJob.start(Config(hidden_units=8, latent_dim=2, epochs=200), data=tiny_npz)
+    job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     try:
         while not job.epochs():
             job.keep_alive()
@@ -49,31 +101,22 @@ def test_a_stopped_job_keeps_the_best_epoch(tiny_npz):
 
 
 def test_a_failing_job_says_why(tmp_path):
-    job = jobs.TrainingJob.start(QUICK, data=tmp_path / "missing.npz")
+    broken = tmp_path / "mnist.npz"
+    broken.write_bytes(b"not an archive")
+    job = jobs.TrainingJob.start(QUICK, data=broken)
     try:
         wait(job)
         assert not job.succeeded
-        assert "no such data file" in job.error()
+        assert "not a readable .npz" in job.error()
     finally:
         job.cleanup()
 
 
 def test_cleanup_kills_a_running_job(tiny_npz):
-    job = jobs.TrainingJob.start(Config(epochs=200), data=tiny_npz)
+    job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     job.cleanup()
     assert not job.running
     assert not job.folder.exists()
-
-
-@pytest.mark.parametrize(("age", "removed"), [(7200, True), (10, False)])
-def test_stale_folders_are_removed(monkeypatch, tmp_path, age, removed):
-    monkeypatch.setattr(jobs.tempfile, "gettempdir", lambda: str(tmp_path))
-    folder = tmp_path / f"{jobs.FOLDER_PREFIX}abc"
-    folder.mkdir()
-    (folder / "heartbeat").touch()
-    os.utime(folder / "heartbeat", (time.time() - age, time.time() - age))
-    jobs.remove_stale_folders()
-    assert folder.exists() is not removed
 
 
 def test_two_jobs_at_once_keep_to_themselves_and_leave_the_default_model_alone(tiny_npz):
@@ -81,12 +124,15 @@ def test_two_jobs_at_once_keep_to_themselves_and_leave_the_default_model_alone(t
     from autoencoder.files import file_sha256
 
     default_files = {path.name: file_sha256(path) for path in DEFAULT_MODEL_DIR.iterdir()}
-    first = jobs.TrainingJob.start(Config(hidden_units=8, latent_dim=3, epochs=2), data=tiny_npz)
-    second = jobs.TrainingJob.start(Config(hidden_units=16, latent_dim=5, epochs=2), data=tiny_npz)
+    first = jobs.TrainingJob.start(
+        Config(hidden_units=(32,), latent_dim=3, epochs=2), data=tiny_npz
+    )
+    second = jobs.TrainingJob.start(
+        Config(hidden_units=(64,), latent_dim=5, epochs=2), data=tiny_npz
+    )
     try:
         assert first.folder != second.folder
-        wait(first)
-        wait(second)
+        wait(first, second)
         assert first.succeeded, first.error()
         assert second.succeeded, second.error()
         assert first.result().latent_dim == 3
@@ -95,3 +141,339 @@ def test_two_jobs_at_once_keep_to_themselves_and_leave_the_default_model_alone(t
         first.cleanup()
         second.cleanup()
     assert {path.name: file_sha256(path) for path in DEFAULT_MODEL_DIR.iterdir()} == default_files
+
+
+# --- Children are reaped, and never outlive the server -----------------------------------------
+
+
+def test_an_ended_child_is_reaped_though_nobody_polls_it(tiny_npz):
+    job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
+    pid = job.process.pid
+    try:
+        os.kill(pid, signal.SIGKILL)
+        # Nobody calls job.running: the supervisor's own rounds must reap it.
+        assert eventually(lambda: state(pid) is None, timeout=3 * jobs.REAP_SECONDS + 2), (
+            f"process {pid} is still there (state {state(pid)}): a zombie"
+        )
+    finally:
+        job.cleanup()
+
+
+def test_an_abandoned_job_is_ended_and_its_folder_removed(tiny_npz):
+    job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
+    try:
+        long_ago = time.time() - jobs.ABANDONED_SECONDS - 10
+        os.utime(job.folder / "heartbeat", (long_ago, long_ago))  # the visitor left
+        jobs.reap()
+        assert not job.folder.exists()
+        assert job.process.returncode is not None  # ended and reaped
+        assert job not in jobs.running_jobs()
+    finally:
+        job.cleanup()
+
+
+def test_an_overdue_job_is_asked_to_stop(tiny_npz):
+    job = jobs.TrainingJob.start(
+        LONG, data=tiny_npz, limits=jobs.TrainingLimits(max_epochs=200, max_seconds=0)
+    )
+    try:
+        jobs.reap()
+        assert (job.folder / "stop").exists()
+    finally:
+        job.cleanup()
+
+
+def test_a_job_started_by_a_passing_thread_outlives_the_thread(tiny_npz):
+    """Streamlit runs each rerun in a thread that ends with it; the run must go on."""
+    started: list[jobs.TrainingJob] = []
+    thread = threading.Thread(
+        target=lambda: started.append(jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE))
+    )
+    thread.start()
+    thread.join()
+    (job,) = started
+    try:
+        time.sleep(1.5)
+        assert job.running, f"the child died with the thread that asked for it ({job.error()})"
+    finally:
+        job.cleanup()
+
+
+PARENT = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from autoencoder import jobs
+    from autoencoder.config import Config
+
+    job = jobs.TrainingJob.start(
+        Config(hidden_units=(32,), latent_dim=2, epochs=200),
+        data=Path(sys.argv[1]),
+        limits=jobs.TrainingLimits(max_epochs=200),
+    )
+    print(job.process.pid, job.folder, flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_a_job_dies_with_the_server(tiny_npz):
+    """The server SIGKILLed (no atexit): the kernel's parent-death signal ends the child."""
+    server = subprocess.Popen(
+        [sys.executable, "-c", PARENT, str(tiny_npz)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    child, folder = server.stdout.readline().split()
+    child = int(child)
+    try:
+        assert state(child) not in (None, "Z")
+        server.kill()
+        server.wait()
+        # Re-parented to init, a dead child may linger as init's zombie: dead all the same.
+        assert eventually(lambda: state(child) in (None, "Z"), timeout=5), (
+            "the child trains on after its server died"
+        )
+    finally:
+        if state(child) not in (None, "Z"):
+            os.kill(child, signal.SIGKILL)
+        subprocess.run(["rm", "-rf", folder], check=False)
+
+
+def test_a_clean_shutdown_stops_its_runs_and_removes_their_folders(tiny_npz):
+    """The server exits normally (Streamlit on SIGTERM): the atexit hook cleans up."""
+    parent = PARENT.replace("time.sleep(600)", "time.sleep(0.5)")  # then exit normally
+    server = subprocess.run(
+        [sys.executable, "-c", parent, str(tiny_npz)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+        check=True,
+    )
+    child, folder = server.stdout.split()
+    assert state(int(child)) in (None, "Z")
+    assert not Path(folder).exists()
+
+
+def test_a_child_killed_by_the_system_says_so(tiny_npz):
+    job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
+    try:
+        os.kill(job.process.pid, signal.SIGKILL)  # what the OOM killer does
+        wait(job)
+        assert job.process.returncode == -signal.SIGKILL
+        assert job.error() == "stopped by the system, probably out of memory"
+    finally:
+        job.cleanup()
+
+
+TENSORFLOW_NOISE = (
+    "I0000 00:00:1712345678.123456 1 cuda_executor.cc:1] Could not find cuda drivers\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("log", "says"),
+    [
+        ("error: /data/mnist.npz: not a readable .npz\n", "/data/mnist.npz: not a readable .npz"),
+        ("Traceback (most recent call last):\nMemoryError\n", "MemoryError"),
+    ],
+)
+def test_an_error_is_the_childs_own_words_not_tensorflows_log(tmp_path, log, says):
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(1)"])
+    process.wait()
+    (tmp_path / "log.txt").write_text(log + TENSORFLOW_NOISE)
+    job = jobs.TrainingJob(config=QUICK, folder=tmp_path, process=process)
+    assert job.error() == says
+
+
+# --- What the server refuses to start --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("config", "train_limit", "says"),
+    [
+        (Config(hidden_units=(32,), epochs=31), None, "at most 30 epochs"),
+        (Config(hidden_units=(1024, 1024, 1024)), None, "hidden layers"),
+        (Config(hidden_units=(32,), batch_size=7), None, "batch size 7"),
+        (Config(hidden_units=(32,), latent_dim=1), None, "code size"),
+        (Config.for_family("pca", latent_dim=8), None, "family 'pca'"),
+        (Config.for_family("conv", filters=(128, 128)), None, "filters"),
+        (Config(hidden_units=(32,), noise="gaussian", noise_level=0.9), None, "gaussian noise"),
+        (
+            Config(hidden_units=(32,), variational=True, code_activation="linear", beta=50.0),
+            None,
+            "beta 50",
+        ),
+        (Config(hidden_units=(32,), learning_rate=0.5), None, "learning rate"),
+        (QUICK, 123_456, "123,456 training images"),
+    ],
+)
+def test_settings_outside_the_limits_are_refused_whatever_the_page_sent(
+    no_process, tiny_npz, config, train_limit, says
+):
+    with pytest.raises(jobs.OutsideLimitsError, match=says):
+        jobs.TrainingJob.start(config, train_limit=train_limit, data=tiny_npz)
+
+
+def test_the_pages_choices_are_within_the_limits():
+    limits = jobs.TrainingLimits()
+    assert limits.problems(Config(), 60_000) == []
+    vae = Config.for_family("conv", latent_dim=16, variational=True, beta=2.0, epochs=30)
+    assert limits.problems(vae, 1_000) == []
+    denoising = Config(hidden_units=(256, 128), noise="mask", noise_level=0.25, batch_size=32)
+    assert limits.problems(denoising, None) == []
+
+
+def test_missing_data_is_refused_at_once_without_a_process(no_process, monkeypatch, tmp_path):
+    monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))  # holds no dataset
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(jobs.DataMissingError, match="MNIST digits training images are not on"):
+        jobs.TrainingJob.start(QUICK)
+    with pytest.raises(jobs.DataMissingError, match="no such data file"):
+        jobs.TrainingJob.start(QUICK, data=tmp_path / "elsewhere.npz")
+    assert list(tmp_path.iterdir()) == []  # not even a folder
+
+
+def test_no_memory_for_a_run_means_no_training(no_process, monkeypatch, tiny_npz):
+    monkeypatch.setenv(jobs.MEMORY_ENV, "1200")
+    with pytest.raises(jobs.TrainingUnavailableError, match="not available on this server"):
+        jobs.TrainingJob.start(QUICK, data=tiny_npz)
+
+
+def test_a_full_server_refuses_another_run(monkeypatch, tiny_npz):
+    monkeypatch.setattr(jobs, "training_slots", lambda: 1)
+    first = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
+    try:
+        with pytest.raises(jobs.ServerBusyError, match="1 model is training"):
+            jobs.TrainingJob.start(QUICK, data=tiny_npz)
+    finally:
+        first.cleanup()
+
+
+# --- How many runs fit -----------------------------------------------------------------------
+
+GIB = 2**30
+
+
+@pytest.mark.parametrize(
+    ("files", "setting", "slots"),
+    [
+        ({"memory.max": "2700000000"}, None, 2),  # Community Cloud: 2.7 GB
+        ({"memory.max": str(2 * GIB)}, None, 1),
+        ({"memory.max": str(3 * GIB // 2)}, None, 0),
+        ({"memory.max": "max"}, None, 2),  # no limit: the RAM (8 GB here), at most MAX_RUNS
+        ({"memory/memory.limit_in_bytes": str(2 * GIB)}, None, 1),  # cgroup v1
+        ({"memory/memory.limit_in_bytes": "9223372036854771712"}, None, 2),  # v1's "no limit"
+        ({"memory.max": str(8 * GIB)}, "1700", 1),  # the setting lowers the limit ...
+        ({"memory.max": str(2 * GIB)}, "9000", 1),  # ... and cannot raise it
+        ({}, "1000", 0),
+        ({}, "lots", 0),  # unreadable: assume the worst
+        ({}, None, 2),
+    ],
+)
+def test_slots_follow_the_memory_the_app_may_use(monkeypatch, tmp_path, files, setting, slots):
+    monkeypatch.setattr(jobs, "_physical_memory_mb", lambda: 8192.0)
+    if setting is None:
+        monkeypatch.delenv(jobs.MEMORY_ENV, raising=False)
+    else:
+        monkeypatch.setenv(jobs.MEMORY_ENV, setting)
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text + "\n")
+    assert jobs.training_slots(jobs.memory_limit_mb(tmp_path)) == slots
+
+
+def test_slots_never_go_below_zero_or_above_the_cap():
+    assert jobs.training_slots(100) == 0
+    assert jobs.training_slots(jobs.SERVER_BUDGET_MB + jobs.RUN_PEAK_MB - 1) == 0
+    assert jobs.training_slots(jobs.SERVER_BUDGET_MB + jobs.RUN_PEAK_MB) == 1
+    assert jobs.training_slots(1_000_000) == jobs.MAX_RUNS
+
+
+# --- Folders, progress, estimates ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("age", "owner_alive", "removed"), [
+    (7200, True, True), (10, True, False), (10, False, True),
+])  # fmt: skip
+def test_stale_folders_are_removed(monkeypatch, tmp_path, age, owner_alive, removed):
+    monkeypatch.setattr(jobs.tempfile, "gettempdir", lambda: str(tmp_path))
+    folder = tmp_path / f"{jobs.FOLDER_PREFIX}abc"
+    folder.mkdir()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (folder / "owner").write_text(str(os.getppid() if owner_alive else dead.pid))
+    (folder / "heartbeat").touch()
+    os.utime(folder / "heartbeat", (time.time() - age, time.time() - age))
+    jobs.remove_stale_folders()
+    assert folder.exists() is not removed
+
+
+def fake_job(folder: Path, config: Config, reports: list[dict], running: bool):
+    command = "import time; time.sleep(30)" if running else "pass"
+    process = subprocess.Popen([sys.executable, "-c", command])
+    if not running:
+        process.wait()
+    (folder / "progress.jsonl").write_text("".join(json.dumps(r) + "\n" for r in reports))
+    return jobs.TrainingJob(config=config, folder=folder, process=process)
+
+
+def test_progress_moves_between_epoch_reports(tmp_path):
+    config = Config(epochs=4)
+    job = fake_job(tmp_path, config, [], running=True)
+    try:
+        assert job.progress() == jobs.Progress(0.0, "Starting TensorFlow, then epoch 1 of 4")
+        report = {"epoch": 1, "epochs": 4, "loss": 0.2, "val_loss": 0.2, "seconds": 10.0}
+        (tmp_path / "progress.jsonl").write_text(json.dumps(report) + "\n")
+        five_seconds_ago = time.time() - 5
+        os.utime(tmp_path / "progress.jsonl", (five_seconds_ago, five_seconds_ago))
+        progress = job.progress()
+        assert progress.text == "Epoch 2 of 4"
+        assert 0.25 + 0.1 < progress.fraction < 0.25 + 0.15  # half of epoch 2, at epoch 1's pace
+    finally:
+        job.process.kill()
+        job.process.wait()
+
+
+def zoo_manifest(path: Path) -> Path:
+    models = [
+        {"name": "dense-a", "kind": "dense", "family": "dense", "latent_dim": 32,
+         "epochs": 10, "train_images": 60_000, "training_seconds": 60.0, "parameters": 100_000},
+        {"name": "dense-b", "kind": "dense", "family": "dense", "latent_dim": 2,
+         "epochs": 10, "train_images": 60_000, "training_seconds": 30.0, "parameters": 60_000},
+        {"name": "dense-far", "kind": "dense", "family": "dense", "latent_dim": 2,
+         "epochs": 10, "train_images": 60_000, "training_seconds": 600.0, "parameters": 20_000},
+        {"name": "conv-16", "kind": "conv", "family": "conv", "latent_dim": 16,
+         "epochs": 5, "train_images": 60_000, "training_seconds": 300.0, "parameters": 90_000},
+        {"name": "pca-16", "kind": "pca", "family": "pca", "latent_dim": 16, "epochs": None,
+         "train_images": 60_000, "training_seconds": 14.6},  # closed form: no pace per epoch
+    ]  # fmt: skip
+    path.write_text(json.dumps({"models": models}))
+    return path
+
+
+def test_an_estimate_scales_the_pace_of_similar_measured_models(tmp_path):
+    zoo = jobs.read_zoo_timings(zoo_manifest(tmp_path / "manifest.json"))
+    assert [model["name"] for model in zoo] == ["dense-a", "dense-b", "dense-far", "conv-16"]
+    config = Config(hidden_units=(64,), latent_dim=32, epochs=5)  # 105,392 parameters
+    estimate = jobs.estimate_seconds(config, 20_000, zoo)
+    assert estimate.basis == ("dense-a", "dense-b")  # within 2x in size; the median of their pace
+    pace = (60.0 / 600_000 + 30.0 / 600_000) / 2
+    assert estimate.seconds == pytest.approx(jobs.TENSORFLOW_START_SECONDS + pace * 20_000 * 5)
+    conv = jobs.estimate_seconds(Config.for_family("conv", epochs=1), 60_000, zoo)
+    assert conv.basis == ("conv-16",)  # none within 2x: the nearest
+    assert conv.seconds == pytest.approx(jobs.TENSORFLOW_START_SECONDS + 60.0)
+    vae = Config(hidden_units=(64,), latent_dim=32, variational=True, code_activation="linear")
+    assert jobs.estimate_seconds(vae, 1_000, zoo).basis == ("dense-a", "dense-b")
+    assert jobs.estimate_seconds(Config.for_family("conv"), 1_000, zoo[:3]) is None
+
+
+def test_no_manifest_no_estimate(tmp_path):
+    assert jobs.read_zoo_timings(tmp_path / "missing.json") == []
+    (tmp_path / "broken.json").write_text("{not json")
+    assert jobs.read_zoo_timings(tmp_path / "broken.json") == []
+    assert jobs.estimate_seconds(Config(), 20_000, []) is None

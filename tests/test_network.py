@@ -68,3 +68,98 @@ def test_fingerprint_follows_the_weights():
 
     assert random_model(seed=1).fingerprint == random_model(seed=1).fingerprint
     assert random_model(seed=1).fingerprint != random_model(seed=2).fingerprint
+
+
+FAMILIES = {
+    "dense": Config(hidden_units=(8,), latent_dim=4),
+    "deep": Config(hidden_units=(16, 8), latent_dim=3, code_activation="linear"),
+    "conv": Config.for_family("conv", latent_dim=5, filters=(4, 6)),
+    "conv-one-layer-and-dense": Config.for_family(
+        "conv", latent_dim=2, filters=(3,), hidden_units=(7,)
+    ),
+    "vae": Config.for_family("conv", latent_dim=3, filters=(4, 6), variational=True),
+    "pca": Config.for_family("pca", latent_dim=6),
+}
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_every_family_encodes_decodes_and_reconstructs(name):
+    from tests.conftest import random_model
+
+    model = random_model(FAMILIES[name])
+    batch = np.random.default_rng(3).random((300, 784), dtype=np.float32)  # more than one BATCH
+    codes = model.encode(batch)
+    assert codes.shape == (300, model.latent_dim)
+    decoded = model.decode(codes)
+    assert decoded.shape == (300, 784) and decoded.min() >= 0 and decoded.max() <= 1
+    # Float32 sums in another order (BLAS blocks rows differently): equal to ~1e-6.
+    np.testing.assert_allclose(model.reconstruct(batch), decoded, atol=1e-5)
+    np.testing.assert_allclose(model.reconstruct(batch[7]), decoded[7], atol=1e-5)
+    assert model.parameters == sum(array.size for array in model.weights.values())
+
+
+def test_a_vae_encodes_to_its_mean():
+    from tests.conftest import random_model
+
+    model = random_model(FAMILIES["vae"])
+    images = np.random.default_rng(4).random((5, 784), dtype=np.float32)
+    mean, log_var = model.encode_distribution(images)
+    np.testing.assert_array_equal(model.encode(images), mean)
+    assert log_var.shape == mean.shape
+    with pytest.raises(ValueError, match="only a variational model"):
+        random_model().encode_distribution(images)
+
+
+def test_pca_is_a_projection():
+    rng = np.random.default_rng(5)
+    basis, _ = np.linalg.qr(rng.normal(size=(784, 3)))
+    mean = np.full(784, 0.3, np.float32)
+    config = Config.for_family("pca", latent_dim=3)
+    model = Autoencoder(config, {"pca.mean": mean, "pca.components": basis.T})
+    codes = np.array([[0.1, -0.2, 0.05]])
+    image = mean + codes @ basis.T
+    np.testing.assert_allclose(model.encode(image), codes, atol=1e-5)
+    np.testing.assert_allclose(model.decode(codes), image, atol=1e-5)
+
+
+def _naive_conv(inputs, kernel, stride):
+    """Direct loops over TensorFlow's 'same' padding (pad after when odd)."""
+    n, side, _, _ = inputs.shape
+    out = -(-side // stride)
+    pad = max((out - 1) * stride + 3 - side, 0)
+    padded = np.pad(
+        inputs, ((0, 0), (pad // 2, pad - pad // 2), (pad // 2, pad - pad // 2), (0, 0))
+    )
+    result = np.zeros((n, out, out, kernel.shape[-1]))
+    for row in range(out):
+        for column in range(out):
+            patch = padded[
+                :, row * stride : row * stride + 3, column * stride : column * stride + 3
+            ]
+            result[:, row, column] = np.einsum("nijc,ijcf->nf", patch, kernel)
+    return result
+
+
+def test_convolutions_match_direct_loops():
+    from autoencoder.network import _conv, _deconv
+
+    rng = np.random.default_rng(6)
+    inputs = rng.normal(size=(2, 14, 14, 3)).astype(np.float32)
+    kernel = rng.normal(size=(3, 3, 3, 5)).astype(np.float32)
+    np.testing.assert_allclose(_conv(inputs, kernel, 2), _naive_conv(inputs, kernel, 2), atol=1e-4)
+    # A transposed convolution is the adjoint: <conv(x), y> == <x, deconv(y)>.
+    small = rng.normal(size=(2, 7, 7, 5)).astype(np.float32)
+    deconv_kernel = kernel.transpose(0, 1, 2, 3)  # (h, w, out=3, in=5) for the transpose
+    forward = np.sum(_conv(inputs, kernel, 2) * small)
+    backward = np.sum(inputs * _deconv(small, deconv_kernel))
+    assert forward == pytest.approx(backward, rel=1e-4)
+
+
+def test_absurd_weights_are_refused():
+    from autoencoder.network import MAX_WEIGHT
+
+    config = Config(hidden_units=(8,), latent_dim=4)
+    weights = {name: np.zeros(shape) for name, shape in weight_shapes(config).items()}
+    weights["latent.kernel"] = np.full((8, 4), MAX_WEIGHT * 1.01)  # 3e38 broke Explore's SVD
+    with pytest.raises(ValueError, match="absurdly large"):
+        Autoencoder(config=config, weights=weights)

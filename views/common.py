@@ -1,12 +1,34 @@
-"""What every page shares: the model, the test set, the sidebar, image helpers."""
+"""What every page shares: the model, the test set, the sidebar, image helpers.
+
+The host has about 2.7 GB for every visitor at once, and visitors are
+anonymous, so memory is kept in bounds by construction:
+
+- the test set is loaded once per process (``st.cache_resource``) and only read;
+- results about a model are cached under the model's fingerprint (a hash of
+  its settings and weights): shared by all sessions for the shipped model,
+  kept in the visitor's own session for a model they trained or uploaded, and
+  dropped when they leave (``by_model``);
+- every cache is bounded in entries and bytes, and its entries are small:
+  per-image errors, code statistics, 2-D map points, PNGs; never a copy of
+  the test set or of 10,000 reconstructions.
+"""
 
 from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import attrgetter
+from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
 
 from autoencoder import latent, metrics
 from autoencoder.artifact import ModelLoadError, load_model
+from autoencoder.config import DATASETS, IMAGE_SIDE
 from autoencoder.data import (
     CLASS_NAMES,
     DATA_DIR_ENV,
@@ -22,8 +44,85 @@ JOB_KEY = "training_job"  # the running job: a process handle, which no widget c
 OUTCOME_KEY = "training_outcome"  # (kind, message) of the last finished run, shown once
 ZOOM = 8  # 28 px -> 224 px on screen, pixels kept sharp
 
+BY_FINGERPRINT = {Autoencoder: attrgetter("fingerprint")}  # a model's cache key: its content
+SESSION_ENTRIES = 2  # a visitor's own models whose results their session keeps
+SHARED_BYTES = "16MB"  # per cached function, over all sessions (entries are < 1 MB)
+SESSION_BYTES = "4MB"  # per cached function and session
+CHUNK = metrics.CHUNK  # test images converted to float32 at a time
 
-@st.cache_resource(show_spinner="Loading the model ...")
+Result = TypeVar("Result")
+
+
+def is_shipped(model: Autoencoder) -> bool:
+    """A model of the app itself, whose results every session may share.
+
+    Only these are cached across sessions: anything a visitor trained or
+    uploaded is theirs alone. (Zoo models, once shipped, belong here too.)
+    """
+    try:
+        return model is default_model()
+    except ModelLoadError:
+        return False
+
+
+def by_model(
+    shared_entries: int, session_entries: int = SESSION_ENTRIES, spinner: str | bool = False
+) -> Callable[[Callable[..., Result]], Callable[..., Result]]:
+    """Cache ``function(model, *args)`` under the model's fingerprint and ``args``.
+
+    Results for a shipped model go to a cache all sessions share; those for a
+    visitor's own model stay in that visitor's session and go when the session
+    does, so a crafted model can neither fill the shared cache nor outlive its
+    visitor. Both caches are bounded in entries and bytes.
+    """
+
+    def decorate(function: Callable[..., Result]) -> Callable[..., Result]:
+        options: dict[str, Any] = {"hash_funcs": BY_FINGERPRINT, "show_spinner": spinner}
+        shared = st.cache_data(
+            function, max_entries=shared_entries, max_size=SHARED_BYTES, **options
+        )
+        private = st.cache_data(
+            function,
+            max_entries=session_entries,
+            max_size=SESSION_BYTES,
+            scope="session",
+            **options,
+        )
+
+        @functools.wraps(function)
+        def cached(model: Autoencoder, *args: Any) -> Result:
+            return (shared if is_shipped(model) else private)(model, *args)
+
+        cached.caches = (shared, private)  # type: ignore[attr-defined]  # for the tests
+        return cached
+
+    return decorate
+
+
+def _release_freed_memory() -> None:
+    """Hand memory freed by a big computation back to the OS.
+
+    glibc keeps freed heap pages in each thread's arena for reuse, and
+    Streamlit runs every session in a thread of its own, so without this the
+    server's RSS only ever grows.
+    """
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> Any:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = None
+
+
+@st.cache_resource(show_spinner="Loading the model ...", max_entries=1)
 def default_model() -> Autoencoder:
     """The shipped model, loaded once per process (it is read-only, so shareable)."""
     return load_model()
@@ -96,15 +195,21 @@ def _training_status(job: TrainingJob) -> None:
     st.caption(f"Training your model: epoch {len(job.epochs())} of {job.config.epochs}")
 
 
-@st.cache_data(show_spinner="Loading the test images ...", max_entries=2)
-def _load_test_split(name: str) -> Split:
+@st.cache_resource(show_spinner="Loading the test images ...", max_entries=len(DATASETS))
+def shared_test_split(name: str) -> Split:
+    """One copy of a dataset's test images per process, shared by every session: read it,
+    never write to it.
+
+    (``st.cache_data`` would hand each caller its own unpickled 31 MB copy.)
+    """
     return load_dataset(name, include_train=False).test
 
 
 def load_test_images(name: str) -> Split | None:
-    """The test images of ``name``, or None after saying how to provide them."""
+    """The test images of ``name`` (shared: read, never write), or None after saying how to
+    provide them."""
     try:
-        return _load_test_split(name)
+        return shared_test_split(name)
     except (DatasetUnavailableError, FileNotFoundError, ValueError) as error:
         st.info(
             f"**The {name} test images are not available here.** {error}\n\n"
@@ -114,38 +219,87 @@ def load_test_images(name: str) -> Split | None:
         return None
 
 
-@st.cache_data(show_spinner="Scoring every test image ...", max_entries=4)
-def score_test_images(_model: Autoencoder, fingerprint: str, name: str) -> np.ndarray:
-    """Per-image BCE over the whole test set, one batched pass per model."""
-    images = _load_test_split(name).images
-    return metrics.bce_per_image(images, _model.reconstruct(images)).astype(np.float32)
+def stored_pixels(test: Split) -> np.ndarray:
+    """The test images as stored: uint8 (n, 784) where the split keeps them so, else float32."""
+    pixels = getattr(test, "pixels", None)  # not test.images: that may build a float32 copy
+    return test.images if pixels is None else pixels
 
 
-@st.cache_data(show_spinner="Scoring the test images ...", max_entries=8)
-def summarize_test_images(_model: Autoencoder, fingerprint: str, name: str) -> dict[str, float]:
+def test_images(test: Split, index: Any) -> np.ndarray:
+    """Some test images (``index`` as for a NumPy array) as float32 rows in [0, 1]."""
+    return metrics.unit_floats(stored_pixels(test)[index])
+
+
+@dataclass(frozen=True)
+class ImageErrors:
+    """Per-image errors of one model over a test set (float64, 160 KB)."""
+
+    bce: np.ndarray
+    mse: np.ndarray
+
+
+@by_model(shared_entries=4, spinner="Scoring every test image ...")
+def image_errors(model: Autoencoder, name: str) -> ImageErrors:
+    """BCE and MSE of every test image, a chunk at a time."""
+    bce, mse = metrics.score(stored_pixels(shared_test_split(name)), model.reconstruct)
+    _release_freed_memory()
+    return ImageErrors(bce=bce, mse=mse)
+
+
+def score_test_images(model: Autoencoder, name: str) -> np.ndarray:
+    """Per-image BCE over the whole test set."""
+    return image_errors(model, name).bce
+
+
+def summarize_test_images(model: Autoencoder, name: str) -> dict[str, float]:
     """Mean BCE, MSE and PSNR of one model over a dataset's test images."""
-    images = _load_test_split(name).images
-    return metrics.summarize(images, _model.reconstruct(images))
+    errors = image_errors(model, name)
+    return metrics.summary(errors.bce, errors.mse)
 
 
-@st.cache_data(show_spinner="Encoding the test images ...", max_entries=4)
-def encode_test_images(_model: Autoencoder, fingerprint: str, name: str) -> np.ndarray:
-    """The code of every test image, for one model (one batched pass)."""
-    return _model.encode(_load_test_split(name).images)
+@dataclass(frozen=True)
+class CodeSummary:
+    """What the Explore page needs of the test set's codes, without the codes themselves."""
+
+    stats: latent.LatentStatistics
+    class_means: np.ndarray  # (classes, latent_dim): the mean code of each class
+    points: np.ndarray  # (n, 2) float32: each code on the plane of the two main directions
 
 
-@st.cache_data(max_entries=4)
-def code_statistics(_model: Autoencoder, fingerprint: str, name: str) -> latent.LatentStatistics:
-    return latent.statistics(encode_test_images(_model, fingerprint, name))
+@by_model(shared_entries=4, spinner="Encoding the test images ...")
+def code_summary(model: Autoencoder, name: str) -> CodeSummary:
+    """Statistics, class means and map points of every test image's code.
+
+    Raises ``ValueError`` if the codes hold NaN or infinite values.
+    """
+    test = shared_test_split(name)
+    pixels = stored_pixels(test)
+    codes = np.concatenate(
+        [
+            model.encode(metrics.unit_floats(pixels[i : i + CHUNK]))
+            for i in range(0, len(test), CHUNK)
+        ]
+    )
+    stats = latent.statistics(codes, non_negative=model.config.code_activation == "relu")
+    summary = CodeSummary(
+        stats=stats,
+        class_means=latent.class_means(codes, test.labels, len(CLASS_NAMES[name])),
+        points=latent.project(codes, stats).astype(np.float32),
+    )
+    del codes
+    _release_freed_memory()
+    return summary
 
 
-def tile(images: np.ndarray, columns: int, zoom: int = 3, gap: int = 2) -> np.ndarray:
+def tile(
+    images: np.ndarray, columns: int, zoom: int = 3, gap: int = 2, background: int = 128
+) -> np.ndarray:
     """Flat 28x28 images side by side in rows, as one uint8 picture with grey gaps."""
-    images = np.clip(np.asarray(images, dtype=np.float32).reshape(-1, 28, 28), 0, 1)
+    images = np.clip(np.asarray(images, dtype=np.float32).reshape(-1, IMAGE_SIDE, IMAGE_SIDE), 0, 1)
     rows = -(-len(images) // columns)
-    side = 28 * zoom
+    side = IMAGE_SIDE * zoom
     picture = np.full(
-        (rows * side + (rows - 1) * gap, columns * side + (columns - 1) * gap), 128, np.uint8
+        (rows * side + (rows - 1) * gap, columns * side + (columns - 1) * gap), background, np.uint8
     )
     for index, image in enumerate(images):
         row, column = divmod(index, columns)
@@ -154,13 +308,41 @@ def tile(images: np.ndarray, columns: int, zoom: int = 3, gap: int = 2) -> np.nd
     return picture
 
 
+def text_strip(
+    texts: list[str], cell: int, gap: int, height: int = 16, size: int = 12
+) -> np.ndarray:
+    """Dark ``texts`` on white as one uint8 row, each centred in a cell ``cell`` px wide,
+    cells ``gap`` apart, in a ``size`` px font.
+
+    Drawn with Pillow's built-in font: no matplotlib (its import alone costs the
+    server about 40 MB) for a few words under a picture.
+    """
+    from PIL import Image, ImageDraw
+
+    width = len(texts) * cell + (len(texts) - 1) * gap
+    strip = Image.new("L", (max(width, 1), height), 255)
+    draw = ImageDraw.Draw(strip)
+    for index, text in enumerate(texts):
+        left = index * (cell + gap)
+        draw.text((left + cell / 2, height / 2), text, fill=40, font=font(size), anchor="mm")
+    return np.asarray(strip)
+
+
+@functools.lru_cache(maxsize=4)
+def font(size: int) -> Any:
+    """Pillow's built-in font at ``size`` px (loaded once per size)."""
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
 def class_names(model: Autoencoder) -> tuple[str, ...]:
     return CLASS_NAMES[model.config.dataset]
 
 
 def enlarge(image: np.ndarray, zoom: int = ZOOM) -> np.ndarray:
     """A 28x28 image in [0, 1] as big uint8 pixels (no blur: people should see pixels)."""
-    square = np.clip(np.asarray(image, dtype=np.float32).reshape(28, 28), 0, 1)
+    square = np.clip(np.asarray(image, dtype=np.float32).reshape(IMAGE_SIDE, IMAGE_SIDE), 0, 1)
     return np.kron((square * 255).astype(np.uint8), np.ones((zoom, zoom), dtype=np.uint8))
 
 
@@ -168,7 +350,7 @@ def error_map(original: np.ndarray, reconstruction: np.ndarray, zoom: int = ZOOM
     """RGB picture of reconstruction - original: red where ink was added, blue where lost."""
     difference = (
         np.asarray(reconstruction, dtype=np.float32) - np.asarray(original, dtype=np.float32)
-    ).reshape(28, 28)
+    ).reshape(IMAGE_SIDE, IMAGE_SIDE)
     # On black like the digits: extra ink glows red, missing ink blue; the square
     # root lifts small errors into view.
     added = np.sqrt(np.clip(difference, 0, 1))
@@ -192,8 +374,7 @@ def sidebar(model: Autoencoder) -> None:
         st.subheader("Model")
         st.caption("Your own model (this session only)" if own else "The shipped default model")
         st.markdown(
-            f"784 → {config.hidden_units} → **{config.latent_dim}** → "
-            f"{config.hidden_units} → 784  \n"
+            f"{config.describe()}  \n"
             f"{record.get('dataset', {}).get('name', config.dataset)}, "
             f"{_count(len(record.get('history', {}).get('loss', [])) or config.epochs, 'epoch')}, "
             f"batch {config.batch_size}, learning rate {config.learning_rate:g}"

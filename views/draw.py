@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+from importlib import resources
+
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
 from autoencoder import metrics
 from autoencoder.network import Autoencoder
-from autoencoder.preprocess import ImageError, canvas_to_ink, read_image, to_mnist
+from autoencoder.preprocess import (
+    UPLOAD_TYPES,
+    ImageError,
+    Picture,
+    canvas_to_ink,
+    read_image,
+    to_mnist,
+)
 from views import common
 
 CANVAS_SIDE = 280  # 10x the model's 28 px, as big as a finger-drawn digit wants
-DRAWING_KEY = "drawn_digit"  # the last preprocessed drawing, for the latent explorer
+DRAWING_KEY = "drawn_digit"  # the digit the Draw page shows, for the latent explorer
 UNUSUAL_PERCENTILE = 99  # errors above this share of test digits look unlike a digit
+BRUSHES = {"Thin": 12, "Medium": 20, "Thick": 32}  # stroke widths, in canvas pixels
+IMAGES_WIDTH = 3 * 224 + 2 * 16  # px: three images at their own size, or less
+UPLOAD_CACHE_ENTRIES = 8  # decoded uploads kept (each < 2 MB), so reruns skip decoding
+
+# streamlit-drawable-canvas 0.13 has no display_toolbar argument, and its toolbar sits
+# in a shadow root that page CSS cannot reach: the component's own stylesheet is the
+# one way in. Kept: Undo and Redo. Hidden: Edit (with Bring forward, Send backward and
+# Delete selected, which move whole strokes: nothing a digit needs), the send button
+# (every stroke is sent anyway) and Reset (the page's Clear button does it).
+CANVAS_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"
+TOOLBAR_CSS = """
+.dc-toolbar-card > button:not([aria-label="Undo"]):not([aria-label="Redo"]),
+.dc-toolbar-separator,
+.dc-toolbar-contextual { display: none !important; }
+"""
 
 
 def draw_page() -> None:
@@ -27,9 +51,16 @@ def draw_page() -> None:
         "Whatever it cannot rebuild, it did not learn."
     )
     source = st.segmented_control(
-        "Input", ["Draw", "Upload a picture"], default="Draw", required=True, key="draw_source"
+        "Input",
+        ["Draw", "Upload a picture"],
+        default="Draw",
+        required=True,
+        key="draw_source",
+        label_visibility="collapsed",
     )
-    drawing_column, result_column = st.columns([1, 1.6], gap="large")
+    # On a phone the columns stack: the result comes right under the canvas, whose
+    # controls are kept short, so a drawing's reconstruction shows without scrolling.
+    drawing_column, result_column = st.columns([1, 1.6], gap="medium")
     with drawing_column:
         ink = _canvas_ink() if source == "Draw" else _uploaded_ink()
     with result_column:
@@ -38,17 +69,17 @@ def draw_page() -> None:
         try:
             digit = to_mnist(ink)
         except ImageError as error:
-            st.warning(f"{str(error)[0].upper()}{str(error)[1:]}.")
+            st.warning(str(error))
             return
         st.session_state[DRAWING_KEY] = digit
         show_reconstruction(model, digit)
 
 
 def _canvas_ink() -> np.ndarray | None:
+    _trim_canvas_toolbar()
     generation = st.session_state.setdefault("canvas_generation", 0)
-    brush = st.slider("Brush width", 8, 40, 20, key="brush_width")
     result = st_canvas(
-        stroke_width=brush,
+        stroke_width=BRUSHES[st.session_state.get("brush", "Medium")],
         stroke_color="#FFFFFF",
         background_color="#000000",
         width=CANVAS_SIDE,
@@ -56,11 +87,21 @@ def _canvas_ink() -> np.ndarray | None:
         drawing_mode="freedraw",
         return_image_data=True,
         key=f"canvas_{generation}",  # a new key is a fresh, empty canvas
+        on_change=_forget_drawing,  # undone to nothing, it must not live on in Explore
     )
-    if st.button("Clear the canvas", icon=":material/delete:"):
-        st.session_state["canvas_generation"] = generation + 1
-        st.session_state.pop(DRAWING_KEY, None)
-        st.rerun()
+    with st.container(horizontal=True, vertical_alignment="center"):  # one short row
+        st.segmented_control(
+            "Brush",
+            list(BRUSHES),
+            default="Medium",
+            required=True,
+            key="brush",
+            label_visibility="collapsed",
+        )
+        if st.button("Clear", icon=":material/delete:", help="Clear the canvas"):
+            st.session_state["canvas_generation"] = generation + 1
+            _forget_drawing()
+            st.rerun()
     objects = (result.json_data or {}).get("objects") or []
     image = result.image_data if objects else None
     if image is None:
@@ -69,21 +110,54 @@ def _canvas_ink() -> np.ndarray | None:
     return canvas_to_ink(image)
 
 
+def _forget_drawing() -> None:
+    """The drawing changed: the run that follows stores the new digit, if there is one."""
+    st.session_state.pop(DRAWING_KEY, None)
+
+
+def _trim_canvas_toolbar() -> None:
+    """Register the canvas again with its stylesheet plus TOOLBAR_CSS (see above)."""
+    build = resources.files("streamlit_drawable_canvas") / "frontend" / "build"
+    stylesheet = "".join(
+        path.read_text(encoding="utf-8") for path in build.iterdir() if path.name.endswith(".css")
+    )
+    st.components.v2.component(
+        CANVAS_COMPONENT,
+        js="index-*.js",
+        css=stylesheet + TOOLBAR_CSS,
+        html='<div class="canvas-root"></div>',
+        isolate_styles=True,
+    )
+
+
 def _uploaded_ink() -> np.ndarray | None:
     upload = st.file_uploader(
-        "A picture of one digit (PNG or JPEG; dark on light or light on dark)",
-        type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
+        "A picture of one digit (dark on light or light on dark)",
+        type=UPLOAD_TYPES,
         key="digit_upload",
     )
     if upload is None:
         return None
     try:
-        ink = read_image(upload.getvalue())
+        picture = _read_picture(upload.getvalue())
     except ImageError as error:
-        st.warning(f"{str(error)[0].upper()}{str(error)[1:]}.")
+        st.warning(str(error))
         return None
-    st.image(upload.getvalue(), caption="Your picture", width=CANVAS_SIDE)
-    return ink
+    # The decoded, upright, shrunk picture: never the upload's own bytes, which
+    # st.image would decode again (and fail on, for 16-bit PNGs).
+    st.image(picture.preview, caption="Your picture", width=CANVAS_SIDE)
+    if picture.noisy:
+        st.warning(
+            "This picture is mostly noise, so what was found in it may not be your digit. "
+            "Try a sharper, evenly lit photo, with the digit filling most of it."
+        )
+    return picture.ink
+
+
+@st.cache_data(max_entries=UPLOAD_CACHE_ENTRIES, show_spinner=False)
+def _read_picture(data: bytes) -> Picture:
+    """Each upload is decoded once, not on every rerun of the page."""
+    return read_image(data)
 
 
 def show_reconstruction(model: Autoencoder, digit: np.ndarray) -> None:
@@ -91,13 +165,15 @@ def show_reconstruction(model: Autoencoder, digit: np.ndarray) -> None:
     reconstruction = model.reconstruct(digit)
     # One row: a 28x28 array would read as 28 images of 28 pixels.
     error = float(metrics.bce_per_image(digit.reshape(1, -1), reconstruction.reshape(1, -1))[0])
-    columns = st.columns(3)
-    columns[0].image(common.enlarge(digit), caption="Model input (28x28)")
-    columns[1].image(common.enlarge(reconstruction), caption="Reconstruction")
-    columns[2].image(
-        common.error_map(digit, reconstruction),
-        caption="Error: red = extra ink, blue = missing ink",
-    )
+    images = {
+        "Model input (28x28)": common.enlarge(digit),
+        "Reconstruction": common.enlarge(reconstruction),
+        "Error: red = extra ink, blue = missing ink": common.error_map(digit, reconstruction),
+    }
+    # One row even on a phone (st.columns would stack or scroll there): a third each.
+    with st.container(horizontal=True, gap="small", wrap=False, width=IMAGES_WIDTH):
+        for caption, image in images.items():
+            st.container().image(image, caption=caption, width="stretch")
     quantiles = model.record.get("metrics", {}).get("bce_quantiles")
     if not quantiles:
         st.metric("Reconstruction error (BCE)", f"{error:.3f}")

@@ -18,6 +18,16 @@ RESET_KEY = "latent_reset"  # bumping it gives the sliders fresh keys: back to t
 RANDOM_SEED_KEY = "latent_random_seed"
 DIRECTIONS = 5  # main directions offered as sliders
 STRIP_STEPS = np.linspace(-3, 3, 9)  # standard deviations along a direction
+MAP_SIDE = 360  # px of the map's plot area
+LEGEND_WIDTH = 130
+# matplotlib's tab10 colours, one per class, without importing matplotlib.
+CLASS_COLOURS = np.array(
+    [
+        (31, 119, 180), (255, 127, 14), (44, 160, 44), (214, 39, 40), (148, 103, 189),
+        (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207),
+    ],
+    dtype=np.uint8,
+)  # fmt: skip
 
 
 def latent_page() -> None:
@@ -33,25 +43,27 @@ def latent_page() -> None:
     test = common.load_test_images(name)
     if test is None:
         return
-    codes = common.encode_test_images(model, model.fingerprint, name)
-    stats = common.code_statistics(model, model.fingerprint, name)
+    try:
+        summary = common.code_summary(model, name)
+    except ValueError as error:
+        st.error(f"This model's codes cannot be explored: {error}.")
+        return
     names = common.class_names(model)
 
-    start_column, mode_column = st.columns([1.3, 2], gap="medium")
-    with start_column:
-        chosen = _starting_code(model, test, codes, names)
+    # Each control on a row of its own: side by side, they are clipped at 1280 px.
+    chosen = _starting_code(model, test, summary, names)
     if chosen is None:
         return
     start, start_id, start_label = chosen
-    with mode_column:
-        mode = st.segmented_control(
-            "View",
-            ["Sliders", "Main directions", "Interpolate", "Map", "Random codes"],
-            default="Sliders",
-            required=True,
-            key="latent_mode",
-        )
+    mode = st.segmented_control(
+        "View",
+        ["Sliders", "Main directions", "Interpolate", "Map", "Random codes"],
+        default="Sliders",
+        required=True,
+        key="latent_mode",
+    )
     st.divider()
+    stats = summary.stats
     if mode == "Sliders":
         unit_sliders(model, start, stats, start_id)
     elif mode == "Main directions":
@@ -59,13 +71,13 @@ def latent_page() -> None:
     elif mode == "Interpolate":
         _interpolation(model, test, start, start_label, names)
     elif mode == "Map":
-        _map(model, codes, test.labels, stats, start, names)
+        _map(model, summary, test.labels, start, names)
     else:
         _random_codes(model, stats)
 
 
 def _starting_code(
-    model: Autoencoder, test: Split, codes: np.ndarray, names: tuple[str, ...]
+    model: Autoencoder, test: Split, summary: common.CodeSummary, names: tuple[str, ...]
 ) -> tuple[np.ndarray, str, str] | None:
     """The code to start from, an id that changes with it, and a label for it."""
     source = st.segmented_control(
@@ -75,22 +87,24 @@ def _starting_code(
         required=True,
         key="latent_source",
     )
-    if source == "A test image":
-        index = st.number_input("Test image", 0, len(test) - 1, 0, key="latent_index")
-        return codes[index], f"test-{index}", f"test image #{index}"
-    if source == "My drawing":
-        drawing = st.session_state.get(DRAWING_KEY)
-        if drawing is None:
-            st.info("Draw a digit on the **Draw** page first; it will show up here.")
-            return None
-        digest = hashlib.sha1(drawing.tobytes()).hexdigest()[:8]
-        st.image(common.enlarge(drawing, 4), caption="Your drawing")
-        return model.encode(drawing), f"drawing-{digest}", "your drawing"
-    label = st.selectbox(
-        "Class", range(len(names)), format_func=names.__getitem__, key="latent_class"
-    )
-    mean = latent.class_means(codes, test.labels, len(names))[label]
-    return mean, f"class-{label}", f"the average {names[label]}"
+    detail, _ = st.columns([1, 2])
+    with detail:
+        if source == "A test image":
+            index = st.number_input("Test image", 0, len(test) - 1, 0, key="latent_index")
+            code = model.encode(common.test_images(test, index))
+            return code, f"test-{index}", f"test image #{index}"
+        if source == "My drawing":
+            drawing = st.session_state.get(DRAWING_KEY)
+            if drawing is None:
+                st.info("Draw a digit on the **Draw** page first; it will show up here.")
+                return None
+            digest = hashlib.sha1(drawing.tobytes()).hexdigest()[:8]
+            st.image(common.enlarge(drawing, 4), caption="Your drawing")
+            return model.encode(drawing), f"drawing-{digest}", "your drawing"
+        label = st.selectbox(
+            "Class", range(len(names)), format_func=names.__getitem__, key="latent_class"
+        )
+        return summary.class_means[label], f"class-{label}", f"the average {names[label]}"
 
 
 @st.fragment
@@ -99,13 +113,20 @@ def unit_sliders(
 ) -> None:
     """One slider per live unit; only this fragment reruns when one moves."""
     generation = st.session_state.setdefault(RESET_KEY, 0)
+    variational = model.config.variational
+    low, high = latent.slider_bounds(stats, start, prior=variational)
+    # Three decimals, rounded outwards, so the start value always lies inside.
+    low, high = np.floor(low * 1000) / 1000, np.ceil(high * 1000) / 1000
     image_column, slider_column = st.columns([1, 2.4], gap="large")
     code = np.array(start, dtype=np.float64)
+    dead = int(stats.dead.sum())
     with slider_column:
-        st.caption(
-            "Each slider spans what that unit takes over the test set. "
-            f"{int(stats.dead.sum())} of {model.latent_dim} units never fire (dead ReLUs)."
-        )
+        if variational:
+            spread = "±3 standard deviations of the N(0, 1) prior the model was trained towards"
+        else:
+            spread = "the middle 98% of that unit's values over the test set, a little widened"
+        kind = "never fire (dead ReLUs)" if stats.non_negative else "are always 0"
+        st.caption(f"Each slider spans {spread}. {dead} of {model.latent_dim} units {kind}.")
         columns = st.columns(4)
         for unit in range(model.latent_dim):
             with columns[unit % 4]:
@@ -113,13 +134,12 @@ def unit_sliders(
                     st.caption(f"z{unit}: dead, always 0")
                     code[unit] = 0
                     continue
-                top = float(max(stats.maximum[unit], start[unit], 1e-3))
                 code[unit] = st.slider(
                     f"z{unit}",
-                    0.0,
-                    round(top * 1.05, 3),
+                    float(low[unit]),
+                    float(high[unit]),
                     float(round(start[unit], 3)),
-                    step=round(top / 100, 4) or 0.001,
+                    step=round((high[unit] - low[unit]) / 100, 4) or 0.001,
                     format="%.2f",
                     key=f"unit-{start_id}-{generation}-{unit}",
                 )
@@ -153,11 +173,10 @@ def direction_sliders(
                 step=0.1,
                 key=f"direction-{start_id}-{generation}-{direction}",
             )
-    code = start + (offsets * stats.component_std[:count]) @ stats.components[:count]
-    strips = np.concatenate(
-        [latent.along_direction(start, stats, direction, STRIP_STEPS) for direction in range(count)]
-    )
-    decoded = model.decode(np.vstack([np.maximum(code, 0), strips]))  # one batched call
+    strips = [
+        latent.along_direction(start, stats, direction, STRIP_STEPS) for direction in range(count)
+    ]
+    decoded = model.decode(np.vstack([latent.move(start, stats, offsets), *strips]))
     with image_column:
         st.image(common.enlarge(decoded[0]), caption="Decoded")
         st.button(
@@ -189,62 +208,106 @@ def _interpolation(
         "To test image", 0, len(test) - 1, 1, key="interpolation_end"
     )
     steps = columns[1].slider("Steps", 3, 15, 9, key="interpolation_steps")
-    end_image = test.images[end_index]
+    end_image = common.test_images(test, end_index)
     path = latent.interpolate(start, model.encode(end_image), steps)
-    start_image = model.decode(start)  # what the starting code looks like
-    blend = np.linspace(0, 1, steps)[:, np.newaxis]
     st.caption(
         f"From {start_label} to test image #{end_index} ({names[test.labels[end_index]]}), "
         "along a straight line between their codes, decoded:"
     )
     st.image(common.tile(model.decode(path), steps))
     st.caption("The same trip in pixel space, a plain cross-fade, for contrast:")
-    st.image(common.tile((1 - blend) * start_image + blend * end_image, steps))
+    # From what the starting code looks like, to the end image.
+    st.image(common.tile(latent.interpolate(model.decode(start), end_image, steps), steps))
 
 
 def _map(
     model: Autoencoder,
-    codes: np.ndarray,
+    summary: common.CodeSummary,
     labels: np.ndarray,
-    stats: LatentStatistics,
     start: np.ndarray,
     names: tuple[str, ...],
 ) -> None:
-    from matplotlib.figure import Figure
-
+    stats = summary.stats
     size = st.slider("Grid size", 6, 16, 10, key="map_size")
     plot_column, grid_column = st.columns(2)
-    points = latent.project(codes, stats)
     here = latent.project(start, stats)[0]
-    figure = Figure(figsize=(6, 5), layout="constrained")
-    axis = figure.subplots()
-    scatter = axis.scatter(points[:, 0], points[:, 1], c=labels, cmap="tab10", s=2, alpha=0.5)
-    axis.scatter(*here, marker="*", s=300, c="black", edgecolors="white", label="your start")
-    axis.legend(
-        scatter.legend_elements()[0] + [axis.collections[1]],
-        [*names, "start"],
-        fontsize=7,
-        markerscale=0.8,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1),
+    plot_column.image(
+        _scatter(summary.points, labels, here, names),
+        alt="The test codes on the plane of their two main directions",
     )
-    axis.set_xlabel(f"direction 1 ({stats.explained[0]:.0%})")
-    axis.set_ylabel(f"direction 2 ({stats.explained[1]:.0%})")
-    plot_column.pyplot(figure, alt="The test codes on the plane of their two main directions")
-    grid, _, _ = latent.plane_grid(stats, codes, size)
+    plot_column.caption(
+        f"Each test image's code, coloured by class. Across: direction 1 "
+        f"({stats.explained[0]:.0%} of the spread); up: direction 2 "
+        f"({stats.explained[1]:.0%}). The black star is your start."
+    )
+    grid, _, _ = latent.plane_grid(stats, summary.points, size)
     grid_column.image(common.tile(model.decode(grid), size, zoom=2, gap=1))
     grid_column.caption("Codes across the same plane, decoded: the decoder's map of digits.")
+
+
+def _scatter(
+    points: np.ndarray, labels: np.ndarray, here: np.ndarray, names: tuple[str, ...]
+) -> np.ndarray:
+    """The 2-D points as a plain RGB picture: a dot per code, a star for ``here``, a legend."""
+    from PIL import Image, ImageDraw
+
+    low, high = np.percentile(points, 0.5, axis=0), np.percentile(points, 99.5, axis=0)
+    margin = 8
+
+    def unit(xy: np.ndarray) -> np.ndarray:
+        return (np.atleast_2d(xy) - low) / np.maximum(high - low, 1e-12)
+
+    def pixels(square: np.ndarray) -> np.ndarray:
+        position = margin + square * (MAP_SIDE - 2 * margin - 2)
+        position[:, 1] = MAP_SIDE - 2 - position[:, 1]  # up is up
+        return position.astype(int)
+
+    picture = np.full((MAP_SIDE, MAP_SIDE + LEGEND_WIDTH, 3), 255, np.uint8)
+    # A fixed shuffle, so no class is painted wholly over another; the outer 1% is left out.
+    order = np.random.default_rng(0).permutation(len(points))
+    square = unit(points[order])
+    inside = ((square >= 0) & (square <= 1)).all(axis=1)
+    xs, ys = pixels(square[inside]).T
+    colours = CLASS_COLOURS[labels[order][inside] % len(CLASS_COLOURS)]
+    for dy in (0, 1):
+        for dx in (0, 1):
+            picture[ys + dy, xs + dx] = colours
+    image = Image.fromarray(picture)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 0, MAP_SIDE - 1, MAP_SIDE - 1), outline=(200, 200, 200))
+    x, y = pixels(np.clip(unit(here), 0, 1))[0]  # the star stays in the frame
+    star = [
+        (x + radius * np.sin(angle), y - radius * np.cos(angle))
+        for point in range(10)
+        for angle, radius in [(point * np.pi / 5, 11 if point % 2 == 0 else 4.5)]
+    ]
+    draw.polygon(star, fill=(0, 0, 0), outline=(255, 255, 255))
+    font = common.font(12)
+    for label, name in enumerate(names):
+        top = 6 + 18 * label
+        draw.rectangle(
+            (MAP_SIDE + 12, top, MAP_SIDE + 22, top + 10), fill=tuple(CLASS_COLOURS[label])
+        )
+        draw.text((MAP_SIDE + 28, top + 5), name, fill=(40, 40, 40), font=font, anchor="lm")
+    return np.asarray(image)
 
 
 def _random_codes(model: Autoencoder, stats: LatentStatistics) -> None:
     if st.button("Sample new codes", icon=":material/casino:"):
         st.session_state[RANDOM_SEED_KEY] = int(np.random.default_rng().integers(2**31))
-    seed = st.session_state.setdefault(RANDOM_SEED_KEY, 0)
-    codes = latent.sample(stats, 24, np.random.default_rng(seed))
-    st.caption(
-        "Random codes drawn from a Gaussian fitted to the test set's codes, decoded. "
-        "A plain autoencoder does not promise these look like digits: see how many do."
-    )
+    rng = np.random.default_rng(st.session_state.setdefault(RANDOM_SEED_KEY, 0))
+    if model.config.variational:
+        codes = latent.sample_prior(model.latent_dim, 24, rng)
+        st.caption(
+            "Random codes drawn from the prior, the standard normal, decoded. A VAE is trained "
+            "so that these look like its images."
+        )
+    else:
+        codes = latent.sample(stats, 24, rng)
+        st.caption(
+            "Random codes drawn from a Gaussian fitted to the test set's codes, decoded. "
+            "A plain autoencoder does not promise these look like digits: see how many do."
+        )
     st.image(common.tile(model.decode(codes), 12))
 
 

@@ -8,10 +8,16 @@ import numpy as np
 import streamlit as st
 
 from autoencoder import metrics
+from autoencoder.config import IMAGE_SIDE
+from autoencoder.data import CLASS_NAMES
 from autoencoder.network import Autoencoder
 from views import common
 
 SEED_KEY = "sample_seed"  # a button press draws a new random set; the seed remembers it
+ZOOM = 3  # 28 px -> 84 px per image in the grids
+GAP = 4
+BAND = 8  # images per row of a grid: wider, and the page would shrink its text unreadably
+LABEL_WIDTH = 60  # the "original" / "rebuilt" column on the left
 
 
 def samples_page() -> None:
@@ -23,7 +29,8 @@ def samples_page() -> None:
         "Images the model never trained on. Top row: the original; below: what the model "
         "rebuilt from its code, with the error (BCE) of each."
     )
-    test = common.load_test_images(model.config.dataset)
+    name = model.config.dataset
+    test = common.load_test_images(name)
     if test is None:
         return
     names = common.class_names(model)
@@ -49,55 +56,89 @@ def samples_page() -> None:
             st.rerun()
         indices = np.sort(rng.choice(pool, size=min(count, len(pool)), replace=False))
 
-    images = test.images[indices]
-    titles = [f"#{index}: {names[test.labels[index]]}" for index in indices]
-    errors = _grid(model, images, titles)
+    errors = _grid(model, indices)
     st.caption(
         f"Test images {', '.join(str(index) for index in indices)}: mean BCE {errors.mean():.4f}"
     )
 
     st.subheader("Best and worst")
     st.write("Over all test images: the ones the model rebuilds best, and worst.")
-    errors = common.score_test_images(model, model.fingerprint, model.config.dataset)
-    order = np.argsort(errors)
+    order = np.argsort(common.score_test_images(model, name), kind="stable")
     for caption, chosen in (("Best", order[:count]), ("Worst", order[::-1][:count])):
         st.caption(caption)
-        _grid(model, test.images[chosen], [f"#{i}: {names[test.labels[i]]}" for i in chosen])
+        _grid(model, chosen)
 
 
-def _grid(model: Autoencoder, images: np.ndarray, titles: list[str]) -> np.ndarray:
-    """Show originals above reconstructions, each with its error; return the errors."""
-    picture, errors = _grid_picture(model, model.fingerprint, images, titles)
-    st.image(picture, width="stretch", alt="Original images above their reconstructions")
+def _grid(model: Autoencoder, indices: np.ndarray) -> np.ndarray:
+    """Show test images above their reconstructions, each with its error; return the errors."""
+    chosen = tuple(int(index) for index in indices)
+    picture, errors = _grid_picture(model, model.config.dataset, chosen)
+    # Natural size ("content"): a grid of one image must not be stretched to the page.
+    st.image(
+        picture,
+        width="content",
+        alt=f"Test images {', '.join(map(str, chosen))} above their reconstructions",
+    )
     return errors
 
 
-@st.cache_data(max_entries=32)
+@common.by_model(shared_entries=32, session_entries=8)
 def _grid_picture(
-    _model: Autoencoder, fingerprint: str, images: np.ndarray, titles: list[str]
+    model: Autoencoder, name: str, indices: tuple[int, ...]
 ) -> tuple[bytes, np.ndarray]:
-    """The grid as a PNG, drawn once: the best and worst grids outlive every rerun."""
-    from matplotlib.figure import Figure  # not pyplot: no global state across sessions
+    """The grid as a PNG (a few KB), drawn once: best and worst outlive every rerun."""
+    from PIL import Image
 
-    reconstructions = _model.reconstruct(images)  # one batched pass
+    test = common.shared_test_split(name)
+    images = common.test_images(test, list(indices))
+    reconstructions = model.reconstruct(images)  # one batched pass
     errors = metrics.bce_per_image(images, reconstructions)
-    columns = len(images)
-    figure = Figure(figsize=(1.3 * columns, 3.0), layout="constrained")
-    axes = figure.subplots(2, columns, squeeze=False)
-    for column in range(columns):
-        top, bottom = axes[0, column], axes[1, column]
-        top.imshow(images[column].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
-        bottom.imshow(reconstructions[column].reshape(28, 28), cmap="gray", vmin=0, vmax=1)
-        top.set_title(titles[column], fontsize=8)
-        bottom.set_title(f"BCE {errors[column]:.3f}", fontsize=8)
-        for axis in (top, bottom):
-            axis.set_xticks([])
-            axis.set_yticks([])
-    axes[0, 0].set_ylabel("original", fontsize=8)
-    axes[1, 0].set_ylabel("rebuilt", fontsize=8)
+    titles = [f"#{index}" for index in indices]
+    labels = [CLASS_NAMES[name][test.labels[index]] for index in indices]
+    scores = [f"BCE {error:.3f}" for error in errors]
+    bands = [
+        _band(
+            images[start : start + BAND],
+            reconstructions[start : start + BAND],
+            [texts[start : start + BAND] for texts in (titles, labels, scores)],
+        )
+        for start in range(0, len(indices), BAND)
+    ]
+    width = bands[0].shape[1]
+    picture = np.vstack(
+        [
+            np.pad(band, ((0, GAP * 2), (0, width - band.shape[1])), constant_values=255)
+            for band in bands
+        ]
+    )
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=150)
+    Image.fromarray(picture).save(buffer, format="PNG")
     return buffer.getvalue(), errors
+
+
+def _band(originals: np.ndarray, reconstructions: np.ndarray, texts: list[list[str]]) -> np.ndarray:
+    """One row of the grid: titles and classes, originals, reconstructions, errors."""
+    titles, labels, scores = texts
+    cell = IMAGE_SIDE * ZOOM
+    top, bottom = (
+        common.tile(rows, len(rows), zoom=ZOOM, gap=GAP, background=255)
+        for rows in (originals, reconstructions)
+    )
+
+    def labelled(left: str, row: np.ndarray) -> np.ndarray:
+        label = common.text_strip([left], LABEL_WIDTH, 0, height=row.shape[0])
+        return np.hstack([label, np.full((row.shape[0], GAP), 255, np.uint8), row])
+
+    return np.vstack(
+        [
+            labelled("", common.text_strip(titles, cell, GAP)),
+            labelled("", common.text_strip(labels, cell, GAP)),
+            labelled("original", top),
+            labelled("", np.full((GAP, top.shape[1]), 255, np.uint8)),
+            labelled("rebuilt", bottom),
+            labelled("", common.text_strip(scores, cell, GAP)),
+        ]
+    )
 
 
 if __name__ == "__main__":  # Streamlit runs each page file as __main__

@@ -1,29 +1,28 @@
-"""Train your own model and watch it learn; keep it for this session, download it."""
+"""Train your own model and watch it learn; keep it for this session, download it.
+
+The choices on this page are ``jobs.TrainingLimits``: the server enforces the
+same limits when a run starts, so a forged request gets no further than the
+widgets would let it.
+"""
 
 from __future__ import annotations
-
-import threading
 
 import numpy as np
 import streamlit as st
 
+from autoencoder import jobs
 from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip
-from autoencoder.config import Config
-from autoencoder.jobs import TrainingJob
+from autoencoder.config import DATASET_LABELS, Config
+from autoencoder.data import find_local
 from autoencoder.network import Autoencoder
 from views import common
 
-MAX_EPOCHS = 30  # about a minute of a small host's time on all 60,000 images
-MAX_JOBS = 2  # trainings at once on this server; each is a TensorFlow process
+LIMITS = jobs.TrainingLimits()
 POLL_SECONDS = 1.0
-TRAINING_IMAGES = [1_000, 5_000, 20_000, 60_000]
-DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST clothes"}
-
-
-@st.cache_resource
-def _slots() -> tuple[threading.Lock, list[TrainingJob]]:
-    """Jobs running on this server, shared by all sessions."""
-    return threading.Lock(), []
+POOR_PSNR_DB = 15.0  # below this, reconstructions are grey blobs (the default reaches 20 dB)
+ZIP_KEY = "own_model_zip"  # (model, its zip): made once per model, in this session only
+FAMILY_LABELS = {"dense": "Dense (fully connected)", "conv": "Convolutional"}
+NOISE_LABELS = {"none": "None", "gaussian": "Gaussian noise", "mask": "Masked pixels"}
 
 
 def train_page() -> None:
@@ -32,7 +31,7 @@ def train_page() -> None:
         return
     st.title("Train your own")
     st.write(
-        "Choose the size of the code and how to train, then watch the loss fall. The result "
+        "Choose a kind of model and how to train it, then watch the loss fall. The result "
         "becomes your model on every page, for this session only; others keep the default."
     )
     outcome = st.session_state.pop(common.OUTCOME_KEY, None)
@@ -42,9 +41,11 @@ def train_page() -> None:
             st.progress(1.0, text="Finished")
         getattr(st, kind)(message)
 
-    job: TrainingJob | None = st.session_state.get(common.JOB_KEY)
-    # The form stays on the page while training, so its settings survive the run.
-    _settings_form(training=job is not None)
+    job: jobs.TrainingJob | None = st.session_state.get(common.JOB_KEY)
+    # The settings stay on the page while training, so they survive the run.
+    config, train_limit = _settings()
+    if config is not None:
+        _start_button(config, train_limit, training=job is not None)
     if job is not None:
         watch_training(job)
 
@@ -54,76 +55,179 @@ def train_page() -> None:
     _upload_model()
 
 
-def _settings_form(training: bool) -> None:
+def _settings() -> tuple[Config | None, int]:
+    """The widgets, as a config and a number of training images (None if they clash)."""
     defaults = Config()
-    with st.form("training_settings"):
-        first, second, third = st.columns(3)
-        latent_dim = first.slider(
-            "Code size (latent units)", 2, 128, defaults.latent_dim, key="train_latent_dim"
-        )
-        hidden_units = first.select_slider(
-            "Hidden layer width", [16, 32, 64, 128, 256], defaults.hidden_units, key="train_hidden"
-        )
-        epochs = second.slider("Epochs", 1, MAX_EPOCHS, 10, key="train_epochs")
-        batch_size = second.select_slider(
-            "Batch size", [32, 64, 128, 256, 512], defaults.batch_size, key="train_batch"
-        )
-        learning_rate = third.select_slider(
-            "Learning rate",
-            [0.0001, 0.0003, 0.001, 0.003, 0.01],
-            defaults.learning_rate,
-            key="train_learning_rate",
-        )
-        dataset = third.radio(
-            "Dataset",
-            list(DATASET_LABELS),
-            format_func=DATASET_LABELS.__getitem__,
-            horizontal=True,
-            key="train_dataset",
-        )
-        train_limit = st.select_slider(
-            "Training images (fewer trains faster)",
-            TRAINING_IMAGES,
-            20_000,
-            format_func=lambda count: f"{count:,}",
-            key="train_images",
-        )
-        submitted = st.form_submit_button(
-            "Start training", type="primary", icon=":material/play_arrow:", disabled=training
-        )
-    if not submitted:
-        return
-    config = Config(
-        hidden_units=hidden_units,
-        latent_dim=latent_dim,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        dataset=dataset,
+    left, middle, right = st.columns(3, gap="medium")
+    family = left.radio(
+        "Kind of network",
+        LIMITS.families,
+        format_func=FAMILY_LABELS.get,
+        horizontal=True,
+        key="train_family",
     )
-    lock, running = _slots()
-    with lock:
-        running[:] = [job for job in running if job.running]
-        if len(running) >= MAX_JOBS:
-            st.warning(
-                f"{MAX_JOBS} models are training on this server already. Try again in a minute."
+    if family == "conv":
+        body = {
+            "filters": left.selectbox(
+                "Convolution filters",
+                LIMITS.filters,
+                index=len(LIMITS.filters) - 1,
+                format_func=lambda filters: " → ".join(f"{n} filters" for n in filters),
+                key="train_filters",
             )
-            return
-        job = TrainingJob.start(config, train_limit=None if train_limit >= 60_000 else train_limit)
-        running.append(job)
+        }
+    else:
+        body = {
+            "hidden_units": left.selectbox(
+                "Hidden layers (encoder; the decoder mirrors it)",
+                LIMITS.hidden_units,
+                index=LIMITS.hidden_units.index(defaults.hidden_units),
+                format_func=lambda widths: "784 → " + " → ".join(map(str, widths)) + " → code",
+                key="train_hidden",
+            )
+        }
+    low, high = LIMITS.latent_dims
+    latent_dim = left.slider(
+        "Code size (latent units)", low, high, defaults.latent_dim, key="train_latent_dim"
+    )
+    variational = left.checkbox(
+        "Variational (a VAE)",
+        help="The code becomes a distribution, which you can sample to make new images.",
+        key="train_variational",
+    )
+    beta = 1.0
+    if variational:
+        beta = left.select_slider(
+            "β, the weight of the KL term", LIMITS.betas, 1.0, key="train_beta"
+        )
+
+    noise = middle.radio(
+        "Denoising: corrupt the inputs",
+        list(LIMITS.noise_levels),
+        format_func=NOISE_LABELS.get,
+        horizontal=True,
+        key="train_noise",
+    )
+    noise_level = 0.0
+    if noise != "none":
+        levels = LIMITS.noise_levels[noise]
+        noise_level = middle.select_slider(
+            "Noise: standard deviation" if noise == "gaussian" else "Fraction of pixels masked",
+            levels,
+            levels[len(levels) // 2],
+            key=f"train_noise_level_{noise}",  # one per kind: their levels differ
+        )
+    epochs = middle.slider("Epochs", 1, LIMITS.max_epochs, 10, key="train_epochs")
+    train_limit = middle.select_slider(
+        "Training images (fewer trains faster)",
+        LIMITS.train_images,
+        20_000,
+        format_func=lambda count: f"{count:,}",
+        key="train_images",
+    )
+
+    batch_size = right.select_slider(
+        "Batch size", LIMITS.batch_sizes, defaults.batch_size, key="train_batch"
+    )
+    learning_rate = right.select_slider(
+        "Learning rate", LIMITS.learning_rates, defaults.learning_rate, key="train_learning_rate"
+    )
+    dataset = right.radio(
+        "Dataset",
+        list(DATASET_LABELS),
+        format_func=DATASET_LABELS.__getitem__,
+        horizontal=True,
+        key="train_dataset",
+    )
+    try:
+        config = Config.for_family(
+            family,
+            **body,
+            latent_dim=latent_dim,
+            # A VAE's code is a mean and a log-variance: unbounded, so linear.
+            **({"code_activation": "linear"} if variational else {}),
+            variational=variational,
+            beta=beta,
+            noise=noise,
+            noise_level=noise_level,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            dataset=dataset,
+        )
+    except ValueError as error:
+        st.warning(f"These settings do not make a model: {error}")
+        return None, train_limit
+    return config, train_limit
+
+
+def _start_button(config: Config, train_limit: int, training: bool) -> None:
+    """Start, or say at once why not: no memory for a run here, or no data."""
+    unavailable = None
+    if jobs.training_slots() == 0:
+        unavailable = jobs.unavailable_message()
+    elif find_local(config.dataset) is None:
+        unavailable = jobs.missing_data_message(config.dataset)
+    clicked = st.button(
+        "Start training",
+        type="primary",
+        icon=":material/play_arrow:",
+        disabled=training or unavailable is not None,
+        key="train_start",
+    )
+    if unavailable is not None:
+        st.info(unavailable)
+    else:
+        _estimate(config, train_limit)
+    if not clicked:
+        return
+    try:
+        # The server checks everything again: limits, memory, data.
+        job = jobs.TrainingJob.start(config, train_limit=train_limit)
+    except jobs.ServerBusyError as busy:
+        st.warning(str(busy))
+        return
+    except jobs.JobRefusedError as refused:
+        st.error(str(refused))
+        return
     st.session_state[common.JOB_KEY] = job
     st.rerun()
 
 
+def _estimate(config: Config, train_limit: int) -> None:
+    """The run's time, scaled from measured zoo models; nothing when none is like it."""
+    estimate = jobs.estimate_seconds(config, train_limit, jobs.read_zoo_timings())
+    if estimate is None:
+        return
+    similar = len(estimate.basis)
+    caveat = ""
+    if config.batch_size < Config().batch_size:
+        caveat = (
+            f" Batches of {config.batch_size} take longer than the zoo's {Config().batch_size}."
+        )
+    st.caption(
+        f"About {_duration(estimate.seconds)} on this server: {train_limit:,} images, "
+        f"{config.epochs} epochs, at the pace measured for {similar} similar zoo "
+        f"{'model' if similar == 1 else 'models'}, plus ~{jobs.TENSORFLOW_START_SECONDS:.0f} s "
+        f"to start TensorFlow.{caveat} A run stops by itself after "
+        f"{LIMITS.max_seconds / 60:.0f} minutes, keeping its best epoch."
+    )
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
 @st.fragment(run_every=POLL_SECONDS)
-def watch_training(job: TrainingJob) -> None:
+def watch_training(job: jobs.TrainingJob) -> None:
     """Progress bar, live loss curve and a stop button; reruns alone every second."""
     job.keep_alive()
+    progress = job.progress()
+    st.progress(progress.fraction, text=f"{progress.text} · {job.elapsed:.0f} s")
     epochs = job.epochs()
-    total = job.config.epochs
-    done = len(epochs)
-    status = "Starting TensorFlow ..." if done == 0 else f"Epoch {done} of {total}"
-    st.progress(done / total, text=f"{status} · {job.elapsed:.0f} s")
     if epochs:
         _loss_chart(epochs)
     if st.button("Stop, and keep the best model so far", icon=":material/stop:"):
@@ -149,7 +253,7 @@ def _loss_chart(epochs: list[dict]) -> None:
         .mark_line(point=True)  # points, so a single epoch still shows
         .encode(
             x=alt.X("epoch:Q", axis=alt.Axis(format="d", tickMinStep=1), title="epoch"),
-            y=alt.Y("loss:Q", title="binary cross-entropy", scale=alt.Scale(zero=False)),
+            y=alt.Y("loss:Q", title="loss", scale=alt.Scale(zero=False)),
             color=alt.Color("curve:N", title=None),
         )
         .properties(height=260)
@@ -169,23 +273,63 @@ def _your_model(own: Autoencoder) -> None:
                 )
             ]
         )
-    columns = st.columns([1, 1, 2])
-    columns[0].download_button(
-        "Download it (.zip)",
-        data=_zipped(own, own.fingerprint),
-        file_name=f"autoencoder-{own.config.dataset}-{own.latent_dim}d.zip",
-        mime="application/zip",
-        icon=":material/download:",
+    advice = _advice(own)
+    if advice:
+        st.warning(advice)
+    st.info(
+        "Your model lives in this session only: reloading or closing the page loses it. "
+        "Download it to keep it; you can load it here again later.",
+        icon=":material/info:",
     )
-    if columns[1].button("Go back to the default model", icon=":material/undo:"):
-        st.session_state.pop(common.OWN_MODEL_KEY, None)
-        st.rerun()
+    # Side by side while they fit; a button wraps to the next line rather than being cut.
+    with st.container(horizontal=True):
+        st.download_button(
+            "Download it (.zip)",
+            data=_zip_of(own),
+            file_name=f"autoencoder-{own.config.kind}-{own.config.dataset}-{own.latent_dim}d.zip",
+            mime="application/zip",
+            icon=":material/download:",
+        )
+        if st.button("Go back to the default model", icon=":material/undo:"):
+            st.session_state.pop(common.OWN_MODEL_KEY, None)
+            st.session_state.pop(ZIP_KEY, None)
+            st.rerun()
     _compare(own)
 
 
-@st.cache_data(max_entries=8)
-def _zipped(_model: Autoencoder, fingerprint: str) -> bytes:
-    return model_to_zip(_model)
+def _advice(own: Autoencoder) -> str | None:
+    """What to change when a model came out poor (grey blobs), from its own record."""
+    psnr = own.record.get("metrics", {}).get("psnr")
+    if not isinstance(psnr, (int, float)) or psnr >= POOR_PSNR_DB:
+        return None
+    epochs = len(own.record.get("history", {}).get("loss", [])) or own.config.epochs
+    images = own.record.get("dataset", {}).get("train_images")
+    tries = []
+    if epochs < 10:
+        tries.append("10 or more epochs")
+    if isinstance(images, int) and images < 20_000:
+        tries.append("20,000 or more images")
+    if own.config.learning_rate < 1e-3:
+        tries.append("a learning rate of 0.001")
+    suggestion = " and ".join(tries) or "more epochs, or a larger code"
+    return (
+        f"This model still reconstructs poorly (test PSNR {psnr:.1f} dB; the default reaches "
+        f"about 20 dB): too few epochs or images. Try {suggestion}."
+    )
+
+
+def _zip_of(own: Autoencoder) -> bytes:
+    """The download, made once per model and kept in this session.
+
+    Never from a cache shared between sessions: two models can share a
+    fingerprint (same settings and weights) and still differ in their
+    config.json, and each visitor must get their own.
+    """
+    kept = st.session_state.get(ZIP_KEY)
+    if kept is None or kept[0] is not own:
+        kept = (own, model_to_zip(own))
+        st.session_state[ZIP_KEY] = kept
+    return kept[1]
 
 
 def _compare(own: Autoencoder) -> None:
@@ -200,8 +344,8 @@ def _compare(own: Autoencoder) -> None:
     test = common.load_test_images(name)
     if test is None:
         return
-    indices = np.random.default_rng(0).choice(len(test), 8, replace=False)
-    images = test.images[indices]
+    indices = np.sort(np.random.default_rng(0).choice(len(test), 8, replace=False))
+    images = common.test_images(test, indices)
     rows = {
         "original": images,
         "default": default.reconstruct(images),
@@ -209,11 +353,11 @@ def _compare(own: Autoencoder) -> None:
     }
     st.image(common.tile(np.concatenate(list(rows.values())), len(indices)))
     st.caption("Rows: the original test images, the default model's reconstructions, yours.")
-    table = "| | code size | test BCE | MSE | PSNR |\n|---|---:|---:|---:|---:|\n"
+    table = "| | model | code size | test BCE | MSE | PSNR |\n|---|---|---:|---:|---:|---:|\n"
     for label, model in (("default", default), ("yours", own)):
-        summary = common.summarize_test_images(model, model.fingerprint, name)
+        summary = common.summarize_test_images(model, name)
         table += (
-            f"| {label} | {model.latent_dim} | {summary['val_bce']:.4f} | "
+            f"| {label} | {model.config.kind} | {model.latent_dim} | {summary['val_bce']:.4f} | "
             f"{summary['mse']:.4f} | {summary['psnr']:.1f} dB |\n"
         )
     st.markdown(table)

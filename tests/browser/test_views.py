@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, assert_no_exception
 
@@ -35,9 +38,49 @@ def test_drawing_shows_input_and_reconstruction(page, app_url):
     page.screenshot(path=ARTIFACTS / "view-draw.png", full_page=True)
     assert_no_exception(page)
 
-    page.get_by_role("button", name="Clear the canvas").click()
+    page.get_by_role("button", name="Clear").click()
     page.get_by_text("Draw one digit").wait_for()
-    assert page.get_by_text("Model input (28x28)").count() == 0
+    expect(page.get_by_text("Model input (28x28)")).to_have_count(0)
+
+
+def test_on_a_phone_the_reconstruction_shows_under_the_canvas_and_nothing_leaves_the_host(
+    browser, app_url
+):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    hosts = set()  # of every request that goes over the network (not data: or blob:)
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or "local"))
+    try:
+        page.goto(app_url)
+        page.get_by_text("Draw one digit").wait_for()
+        draw_stroke(page, [(90, 60), (200, 60), (120, 230)])
+        reconstruction = page.locator('[data-testid="stImage"]', has_text="Reconstruction")
+        reconstruction.locator("img").wait_for()
+        box = reconstruction.locator("img").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # seen without scrolling
+        assert_no_exception(page)
+        page.screenshot(path=ARTIFACTS / "view-draw-phone.png")
+    finally:
+        context.close()
+    assert hosts - {"local"} == {"127.0.0.1"}  # no CDN, font or icon fetched from elsewhere
+
+
+def test_undoing_the_last_stroke_forgets_the_drawing_in_explore(page, app_url):
+    page.goto(app_url)
+    page.get_by_text("Draw one digit").wait_for()
+    draw_stroke(page, [(90, 60), (200, 60), (120, 230)])
+    page.get_by_text("Reconstruction", exact=True).wait_for()
+    page.locator("canvas.upper-canvas").first.hover()  # the toolbar shows on hover
+    page.get_by_role("button", name="Undo").click()
+    page.get_by_text("Draw one digit").wait_for()
+    expect(page.get_by_text("Reconstruction", exact=True)).to_have_count(0)
+    for tool in ("Edit", "Bring forward", "Send backward", "Reset canvas & history"):
+        expect(page.get_by_role("button", name=tool)).to_be_hidden()
+    page.get_by_role("link", name="Explore the code").click()
+    page.get_by_text("My drawing").click()
+    page.get_by_text("Draw a digit on the Draw page first").wait_for()
+    assert_no_exception(page)
 
 
 def test_new_random_set_changes_the_grid(page, app_url):

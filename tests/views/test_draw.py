@@ -12,14 +12,30 @@ from streamlit.testing.v1 import AppTest
 from autoencoder import artifact
 from tests.views.conftest import TIMEOUT, open_app
 
+# views.draw.DRAWING_KEY: views.draw cannot be imported outside a running app (the
+# canvas component registers itself when imported).
+DRAWING_KEY = "drawn_digit"
+
+
+def encoded(image: Image.Image, format: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def one(dark_on_light: bool = True) -> np.ndarray:
+    pixels = np.full((160, 120), 255 if dark_on_light else 0, dtype=np.uint8)
+    pixels[30:130, 55:68] = 0 if dark_on_light else 255  # a "1"
+    return pixels
+
 
 def picture(dark_on_light: bool = True) -> bytes:
-    image = Image.new("L", (120, 160), 255 if dark_on_light else 0)
-    pixels = np.asarray(image).copy()
-    pixels[30:130, 55:68] = 0 if dark_on_light else 255  # a "1"
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG")
-    return buffer.getvalue()
+    return encoded(Image.fromarray(one(dark_on_light)))
+
+
+def upload(app: AppTest, content: bytes, name: str = "digit.png") -> AppTest:
+    app.segmented_control(key="draw_source").set_value("Upload a picture").run()
+    return app.file_uploader(key="digit_upload").upload(name, content, "image/png").run()
 
 
 def test_draw_page_starts_with_an_empty_canvas():
@@ -34,10 +50,7 @@ def test_draw_page_starts_with_an_empty_canvas():
 
 @pytest.mark.parametrize("dark_on_light", [True, False])
 def test_uploading_a_picture_shows_input_reconstruction_and_error(dark_on_light):
-    app = open_app()
-    app.segmented_control(key="draw_source").set_value("Upload a picture").run()
-    app.file_uploader(key="digit_upload").upload("one.png", picture(dark_on_light), "image/png")
-    app.run()
+    app = upload(open_app(), picture(dark_on_light), "one.png")
     assert not app.exception
     assert len(app.image) == 4  # the upload, input, reconstruction, error map
     error = float(app.metric[0].value)
@@ -47,22 +60,61 @@ def test_uploading_a_picture_shows_input_reconstruction_and_error(dark_on_light)
 
 @pytest.mark.parametrize(
     ("content", "message"),
-    [(b"not an image at all", "not an image"), (b"", "empty")],
+    [
+        (b"not an image at all", "not a PNG, JPEG, GIF, BMP or WebP picture; upload one of those"),
+        (b"", "The file is empty"),
+        # TIFFs of 32-bit integers or floats, named .png: refused, not shown by st.image.
+        (encoded(Image.fromarray(one().astype(np.int32) * 100), "TIFF"), "not a PNG"),
+        (encoded(Image.fromarray(one().astype(np.float32) / 255), "TIFF"), "not a PNG"),
+    ],
 )
 def test_a_bad_upload_gets_a_message_not_a_traceback(content, message):
-    app = open_app()
-    app.segmented_control(key="draw_source").set_value("Upload a picture").run()
-    app.file_uploader(key="digit_upload").upload("digit.png", content, "image/png").run()
+    app = upload(open_app(), content)
     assert not app.exception
     assert message in app.warning[0].value
+    assert not app.image
+
+
+def test_an_oversize_upload_gets_one_sentence():
+    app = upload(open_app(), encoded(Image.new("1", (8001, 1))))
+    assert not app.exception
+    assert [warning.value for warning in app.warning] == [
+        "This file is 8001 x 1 pixels; upload a picture at most 8000 pixels on a side."
+    ]
+    assert not app.image
+
+
+def test_a_16_bit_png_upload_is_shown_and_rebuilt():
+    samples = one().astype(np.uint16) * 257  # 0-65535: as 8 bits, all of it is white
+    app = upload(open_app(), encoded(Image.fromarray(samples)))
+    assert not app.exception
+    assert not app.warning
+    assert len(app.image) == 4  # the picture as decoded, input, reconstruction, error map
+    assert 0.01 < float(app.metric[0].value) < 0.5
+
+
+def test_a_noisy_upload_is_flagged():
+    noise = np.random.default_rng(0).normal(128, 40, (160, 120)).clip(0, 255).astype(np.uint8)
+    app = upload(open_app(), encoded(Image.fromarray(noise)))
+    assert not app.exception
+    assert "mostly noise" in app.warning[0].value
+
+
+def test_clearing_the_canvas_clears_the_drawing_explore_uses():
+    drawing = np.zeros((28, 28), dtype=np.float32)
+    drawing[4:24, 12:16] = 1
+    app = open_app(**{DRAWING_KEY: drawing})
+    clear = next(button for button in app.button if button.label == "Clear")
+    clear.click().run()
+    assert DRAWING_KEY not in app.session_state
+    app.switch_page("views/latent.py").run()
+    app.segmented_control(key="latent_source").set_value("My drawing").run()
+    assert not app.exception
+    assert "Draw a digit on the **Draw** page first" in app.info[0].value
 
 
 def test_a_blank_upload_is_called_blank():
-    app = open_app()
-    app.segmented_control(key="draw_source").set_value("Upload a picture").run()
-    white = io.BytesIO()
-    Image.new("L", (50, 50), 255).save(white, format="PNG")
-    app.file_uploader(key="digit_upload").upload("white.png", white.getvalue(), "image/png").run()
+    app = upload(open_app(), encoded(Image.new("L", (50, 50), 255)), "white.png")
     assert not app.exception
     assert "blank" in app.warning[0].value
 
@@ -85,9 +137,7 @@ def test_an_unusual_drawing_is_flagged():
 
 def test_drawing_still_works_without_data(monkeypatch, tmp_path):
     monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))
-    app = open_app()
-    app.segmented_control(key="draw_source").set_value("Upload a picture").run()
-    app.file_uploader(key="digit_upload").upload("one.png", picture(), "image/png").run()
+    app = upload(open_app(), picture(), "one.png")
     assert len(app.image) == 4
 
 

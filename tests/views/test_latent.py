@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from autoencoder.artifact import load_model
-from autoencoder.network import Autoencoder
+from autoencoder.config import Config
+from autoencoder.data import load_dataset
+from autoencoder.network import Autoencoder, weight_shapes
 from tests.views.conftest import open_app
 
 PAGE = "views/latent.py"
@@ -42,7 +44,7 @@ def test_dead_units_are_shown_as_dead_not_as_sliders():
     default = load_model()
     weights = dict(default.weights)
     weights["latent.bias"] = weights["latent.bias"].copy()
-    weights["latent.bias"][[3, 17]] = -1e4  # these units can never fire
+    weights["latent.bias"][[3, 17]] = -1e3  # these units can never fire
     silent = Autoencoder(config=default.config, weights=weights, record=default.record)
     app = open_app(PAGE, own_model=silent)
     assert len(unit_sliders(app)) == 30
@@ -104,3 +106,56 @@ def test_starting_from_a_class_average_or_a_drawing():
     app.segmented_control(key="latent_source").set_value("My drawing").run()
     assert unit_sliders(app)[0].key.startswith("unit-drawing-")
     assert not app.exception
+
+
+def model_of(config: Config, seed: int = 0) -> Autoencoder:
+    """Random weights of a shape ``config`` asks for, small enough to keep codes moderate."""
+    rng = np.random.default_rng(seed)
+    weights = {
+        name: rng.normal(0, 0.1, size=shape).astype(np.float32)
+        for name, shape in weight_shapes(config).items()
+    }
+    return Autoencoder(config=config, weights=weights)
+
+
+def test_sliders_of_linear_codes_reach_their_negative_values():
+    model = model_of(Config(hidden_units=(32,), latent_dim=8, code_activation="linear"))
+    app = open_app(PAGE, own_model=model)
+    sliders = unit_sliders(app)
+    assert len(sliders) == 8
+    assert all(slider.min < 0 < slider.max for slider in sliders)
+
+    test = load_dataset("mnist", include_train=False).test
+    codes = model.encode(test.images)
+    low, high = np.percentile(codes, 1, axis=0), np.percentile(codes, 99, axis=0)
+    by_unit = sorted(sliders, key=lambda slider: int(slider.label.removeprefix("z")))
+    for slider, bottom, top in zip(by_unit, low, high, strict=True):
+        assert slider.min <= bottom and slider.max >= top  # 1st to 99th percentile, and more
+        assert slider.max - slider.min < 1.5 * (top - bottom)  # but not 0..max
+    app.segmented_control(key="latent_mode").set_value("Main directions").run()
+    assert not app.exception
+
+
+def test_a_vae_slides_over_its_prior_and_decodes_prior_samples():
+    config = Config(hidden_units=(32,), latent_dim=4, code_activation="linear", variational=True)
+    app = open_app(PAGE, own_model=model_of(config))
+    for slider in unit_sliders(app):
+        assert (slider.min, slider.max) == (-3.0, 3.0)
+    assert any("N(0, 1) prior" in caption.value for caption in app.caption)
+    app.segmented_control(key="latent_mode").set_value("Random codes").run()
+    assert not app.exception
+    assert any("from the prior, the standard normal" in caption.value for caption in app.caption)
+
+
+def test_codes_that_overflow_get_a_message_not_a_traceback(monkeypatch):
+    original = Autoencoder.encode
+
+    def overflowing(self, images):
+        codes = original(self, images)
+        return np.where(np.arange(len(np.atleast_2d(codes)))[:, None] == 7, np.inf, codes)
+
+    monkeypatch.setattr(Autoencoder, "encode", overflowing)
+    app = open_app(PAGE)
+    assert not app.exception
+    assert "codes cannot be explored" in app.error[0].value
+    assert "NaN or infinite" in app.error[0].value

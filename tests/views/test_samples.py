@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import io
+
+import pytest
+import streamlit as st
+from PIL import Image
+
 from tests.views.conftest import open_app
 
 
@@ -37,3 +43,42 @@ def test_samples_without_data_say_how_to_provide_it(monkeypatch, tmp_path):
     app = open_app("views/samples.py")
     assert "AUTOENCODER_DATA_DIR" in app.info[0].value
     assert not app.image
+
+
+@pytest.fixture
+def shown_images(monkeypatch) -> list[tuple[object, object]]:
+    """(image, width) of every st.image call from now on."""
+    shown = []
+    original = st.image
+
+    def spy(image, *args, **kwargs):
+        shown.append((image, kwargs.get("width", "content")))
+        return original(image, *args, **kwargs)
+
+    monkeypatch.setattr(st, "image", spy)
+    return shown
+
+
+def test_a_grid_of_one_is_shown_at_its_own_size(shown_images):
+    """The last index leaves one image: it must not be stretched to the page's width."""
+    app = open_app("views/samples.py")
+    app.segmented_control(key="sample_mode").set_value("By index").run()
+    shown_images.clear()
+    app.number_input(key="sample_index").set_value(9999).run()
+    assert not app.exception
+    assert app.caption[0].value.startswith("Test images 9999:")
+    picture, width = shown_images[0]
+    assert width == "content"
+    assert Image.open(io.BytesIO(picture)).width < 200  # one column of 84 px and its labels
+    assert {width for _, width in shown_images} == {"content"}
+
+
+def test_sixteen_images_wrap_into_rows_of_eight(shown_images):
+    app = open_app("views/samples.py")
+    eight = Image.open(io.BytesIO(shown_images[0][0]))
+    shown_images.clear()
+    app.slider(key="sample_count").set_value(16).run()
+    assert not app.exception
+    sixteen = Image.open(io.BytesIO(shown_images[0][0]))
+    assert sixteen.width == eight.width  # no wider than eight: the text stays readable
+    assert sixteen.height > 1.8 * eight.height

@@ -1,0 +1,199 @@
+"""The model zoo: a declared list of models, trained once and shipped in assets/zoo/.
+
+``ZOO`` is the list; ``build`` trains (or, for PCA, computes) each one with a
+fixed seed into ``assets/zoo/<name>/`` and records it in ``manifest.json``:
+family, code size, dataset, a one-line description, test figures and
+training time. The app reads the manifest and loads a model only when a
+visitor asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from autoencoder.artifact import DEFAULT_MODEL_DIR, load_model, save_model
+from autoencoder.config import Config
+from autoencoder.data import load_dataset
+from autoencoder.evaluation import evaluate
+from autoencoder.files import atomic_write_bytes
+from autoencoder.network import Autoencoder
+
+ZOO_DIR = Path(__file__).resolve().parent.parent / "assets" / "zoo"
+MANIFEST = "manifest.json"
+DEFAULT_NAME = "dense-32"  # the seed's network, the app's default model
+DEEP = (256, 128)
+
+
+@dataclass(frozen=True)
+class ZooEntry:
+    name: str
+    description: str
+    config: Config
+    copy_of: Path | None = None  # ship an existing model folder byte for byte
+
+
+def _entries() -> list[ZooEntry]:
+    entries = [
+        ZooEntry(
+            f"dense-{size}",
+            f"The seed's network (784-64-{size}-64-784, ReLU code) with a code of {size}.",
+            Config(latent_dim=size),
+            copy_of=DEFAULT_MODEL_DIR if size == 32 else None,
+        )
+        for size in (2, 4, 8, 16, 32, 64)
+    ]
+    conv_epochs = {2: 15, 8: 15, 16: 15, 32: 30}
+    entries += [
+        ZooEntry(
+            f"conv-{size}",
+            f"Convolutional: two stride-2 convolutions to a linear code of {size}, mirrored back.",
+            Config.for_family("conv", latent_dim=size, epochs=epochs, batch_size=128),
+        )
+        for size, epochs in conv_epochs.items()
+    ]
+    entries += [
+        ZooEntry(
+            "deep-32",
+            "Deep dense: 784-256-128-32 and back, linear code.",
+            Config(hidden_units=DEEP, code_activation="linear", epochs=50),
+        ),
+        ZooEntry(
+            "denoise-32",
+            "Denoising deep dense: trained to rebuild clean digits from ones with Gaussian "
+            "noise (std 0.5).",
+            Config(
+                hidden_units=DEEP, code_activation="linear", noise="gaussian", noise_level=0.5,
+                epochs=50,
+            ),
+        ),
+        ZooEntry(
+            "vae-2",
+            "Variational, 2-number code: its decoded plane is a map of the digits.",
+            Config(hidden_units=DEEP, latent_dim=2, code_activation="linear", variational=True,
+                   epochs=50),
+        ),
+        ZooEntry(
+            "vae-32",
+            "Variational, 32-number code: sample the prior and get digits.",
+            Config(hidden_units=DEEP, latent_dim=32, code_activation="linear", variational=True,
+                   epochs=50),
+        ),
+        ZooEntry(
+            "fashion-conv-32",
+            "Convolutional, code of 32, trained on Fashion-MNIST clothes.",
+            Config.for_family(
+                "conv", latent_dim=32, epochs=20, batch_size=128, dataset="fashion_mnist"
+            ),
+        ),
+    ]
+    entries += [
+        ZooEntry(
+            f"pca-{size}",
+            f"PCA baseline: the best linear code of {size} numbers, in closed form.",
+            Config.for_family("pca", latent_dim=size),
+        )
+        for size in (2, 4, 8, 16, 32, 64)
+    ]
+    return entries
+
+
+ZOO: tuple[ZooEntry, ...] = tuple(_entries())
+
+
+def entry(name: str) -> ZooEntry:
+    for candidate in ZOO:
+        if candidate.name == name:
+            return candidate
+    raise KeyError(f"no zoo model named {name!r}; see `python -m autoencoder zoo list`")
+
+
+def read_manifest(folder: Path | None = None) -> list[dict[str, Any]]:
+    """The built models' entries, in ZOO order (empty if nothing is built)."""
+    path = (folder or ZOO_DIR) / MANIFEST
+    try:
+        models = json.loads(path.read_text())["models"]
+    except FileNotFoundError:
+        return []
+    order = {item.name: index for index, item in enumerate(ZOO)}
+    return sorted(models, key=lambda model: order.get(model["name"], len(order)))
+
+
+def load(name: str, folder: Path | None = None) -> Autoencoder:
+    """A zoo model by name (its folder under assets/zoo)."""
+    entry(name)  # an unknown name never becomes a path
+    return load_model((folder or ZOO_DIR) / name)
+
+
+def manifest_entry(item: ZooEntry, model: Autoencoder, metrics: dict[str, Any]) -> dict[str, Any]:
+    record = model.record
+    return {
+        "name": item.name,
+        "kind": model.config.kind,
+        "family": model.config.family,
+        "denoising": model.config.denoising,
+        "latent_dim": model.latent_dim,
+        "dataset": model.config.dataset,
+        "description": item.description,
+        "architecture": model.config.describe().replace("**", ""),
+        "parameters": model.parameters,
+        "epochs": len(record.get("history", {}).get("loss", [])) or None,
+        "train_images": record.get("dataset", {}).get("train_images"),
+        "training_seconds": record.get("training_seconds"),
+        "metrics": metrics,
+    }
+
+
+def build(
+    names: Sequence[str] | None = None,
+    data_dir: Path | None = None,
+    out: Path | None = None,
+) -> list[dict[str, Any]]:
+    """Train the zoo (or the named models), one at a time, updating the manifest after each."""
+    from autoencoder.training import train
+
+    folder = out or ZOO_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    chosen = [entry(name) for name in names] if names else list(ZOO)
+    datasets: dict[str, Any] = {}
+    for item in chosen:
+        name = item.config.dataset
+        if name not in datasets:
+            path = Path(data_dir) / f"{name}.npz" if data_dir else None
+            datasets = {name: load_dataset(name, path)}  # one dataset in memory at a time
+        dataset = datasets[name]
+        started = time.perf_counter()
+        target = folder / item.name
+        if item.copy_of is not None:
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(item.copy_of, target)
+            model = load_model(target)
+        else:
+            trained = train(dataset, item.config)
+            record = {**trained.record, "name": item.name, "description": item.description}
+            model = Autoencoder(config=trained.config, weights=trained.weights, record=record)
+            save_model(model, target)
+        metrics = evaluate(model, dataset.test)
+        _update_manifest(folder, manifest_entry(item, model, metrics))
+        print(
+            f"{item.name}: psnr {metrics['psnr']:.2f} dB, bce {metrics['val_bce']:.4f} "
+            f"({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+    return read_manifest(folder)
+
+
+def _update_manifest(folder: Path, model_entry: dict[str, Any]) -> None:
+    models = [model for model in read_manifest(folder) if model["name"] != model_entry["name"]]
+    models.append(model_entry)
+    order = {item.name: index for index, item in enumerate(ZOO)}
+    models.sort(key=lambda model: order.get(model["name"], len(order)))
+    text = json.dumps({"models": models}, indent=1) + "\n"
+    atomic_write_bytes(folder / MANIFEST, text.encode())
+    os.utime(folder)

@@ -1,0 +1,65 @@
+"""Denoise and Generate in Chromium: moving a slider changes the picture on screen."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import ARTIFACTS, assert_no_exception
+from tests.views.test_denoise import require_zoo
+
+pytestmark = pytest.mark.browser
+
+
+def figure(page, caption: str):
+    """The <img> of the st.image whose caption starts with ``caption``."""
+    return page.locator('[data-testid="stImage"]', has_text=caption).locator("img").first
+
+
+def press_slider(page, label: str, key: str, times: int) -> None:
+    """A Streamlit slider is a visually hidden range input: focus it and use the keyboard."""
+    slider = page.locator('[data-testid="stSlider"]', has_text=label).locator('input[type="range"]')
+    slider.focus()
+    for _ in range(times):
+        page.keyboard.press(key)
+
+
+def wait_for_new_source(page, caption: str, before: str) -> None:
+    page.wait_for_function(
+        """([caption, before]) => [...document.querySelectorAll('[data-testid=stImage]')]
+            .some(figure => figure.innerText.startsWith(caption)
+                  && figure.querySelector('img').src !== before)""",
+        arg=[caption, before],
+    )
+
+
+def test_denoise_level_slider_changes_the_noisy_image(page, app_url):
+    require_zoo("denoise-32")
+    page.goto(f"{app_url}/denoise")
+    noisy = figure(page, "Noisy: ")
+    noisy.wait_for()
+    figure(page, "denoise-32").wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    before_source, before = noisy.get_attribute("src"), noisy.screenshot()
+    caption = page.locator('[data-testid="stImage"]', has_text="Noisy: ").inner_text()
+    press_slider(page, "Noise level", "ArrowRight", 4)  # 0.5 -> 0.7
+    wait_for_new_source(page, "Noisy: ", before_source)
+    assert noisy.screenshot() != before
+    assert page.locator('[data-testid="stImage"]', has_text="Noisy: ").inner_text() != caption
+    page.screenshot(path=ARTIFACTS / "denoise.png", full_page=True)
+    assert_no_exception(page)
+
+
+def test_generate_z0_slider_changes_the_decoded_point(page, app_url):
+    require_zoo("vae-2")
+    page.goto(f"{app_url}/generate")
+    page.get_by_role("button", name="The 2-number map").click()
+    decoded = figure(page, "z = (")
+    page.get_by_text("z = (0.00, 0.00), decoded").wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    before_source, before = decoded.get_attribute("src"), decoded.screenshot()
+    press_slider(page, "z0", "ArrowRight", 20)  # 0 -> 1 standard deviation
+    page.get_by_text("z = (1.00, 0.00), decoded").wait_for()
+    wait_for_new_source(page, "z = (", before_source)
+    assert decoded.screenshot() != before
+    page.screenshot(path=ARTIFACTS / "generate.png", full_page=True)
+    assert_no_exception(page)

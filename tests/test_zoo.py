@@ -1,0 +1,111 @@
+"""The shipped model zoo: complete, small, as good as promised, and reproducible."""
+
+import filecmp
+import json
+
+import numpy as np
+import pytest
+
+from autoencoder import zoo
+from autoencoder.artifact import DEFAULT_MODEL_DIR
+from autoencoder.data import load_dataset
+from autoencoder.evaluation import evaluate
+
+MAX_ZOO_BYTES = 15 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def manifest():
+    entries = {entry["name"]: entry for entry in zoo.read_manifest()}
+    if not entries:
+        pytest.fail("assets/zoo/manifest.json is missing: run `python -m autoencoder zoo build`")
+    return entries
+
+
+def psnr(manifest, name):
+    return manifest[name]["metrics"]["psnr"]
+
+
+def test_every_declared_model_is_built_and_loads_without_tensorflow(manifest):
+    assert set(manifest) == {item.name for item in zoo.ZOO}
+    for item in zoo.ZOO:
+        model = zoo.load(item.name)
+        assert model.config == item.config or item.copy_of is not None
+        entry = manifest[item.name]
+        assert (entry["kind"], entry["latent_dim"]) == (model.config.kind, model.latent_dim)
+        assert entry["parameters"] == model.parameters
+        assert len(entry["metrics"]["bce_quantiles"]) == 101
+
+
+def test_the_default_model_is_shipped_byte_for_byte():
+    match, mismatch, errors = filecmp.cmpfiles(
+        DEFAULT_MODEL_DIR, zoo.ZOO_DIR / zoo.DEFAULT_NAME,
+        [path.name for path in DEFAULT_MODEL_DIR.iterdir()], shallow=False,
+    )  # fmt: skip
+    assert match and not mismatch and not errors
+
+
+def test_the_zoo_stays_small():
+    size = sum(path.stat().st_size for path in zoo.ZOO_DIR.rglob("*") if path.is_file())
+    assert size < MAX_ZOO_BYTES, f"the zoo is {size / 2**20:.1f} MB"
+
+
+def test_the_best_32_number_model_passes_the_deep_autoencoder_of_2006(manifest):
+    best = max(psnr(manifest, name) for name, entry in manifest.items()
+               if entry["latent_dim"] == 32 and entry["dataset"] == "mnist")  # fmt: skip
+    assert best >= 24.0
+
+
+def test_convolutions_beat_the_seed_network(manifest):
+    assert psnr(manifest, "conv-32") >= psnr(manifest, "dense-32") + 2.5
+
+
+def test_every_trained_model_beats_pca_at_its_code_size(manifest):
+    for name, entry in manifest.items():
+        if entry["kind"] == "pca" or entry["dataset"] != "mnist":
+            continue
+        baseline = f"pca-{entry['latent_dim']}"
+        assert psnr(manifest, name) > psnr(manifest, baseline), (name, baseline)
+
+
+def test_the_denoiser_gains_4_db_over_the_seed_on_noisy_digits(manifest, mnist_path):
+    denoiser = zoo.load("denoise-32")
+    test = load_dataset("mnist", mnist_path, include_train=False).test
+    from autoencoder.noise import corrupt
+
+    noisy = corrupt(test.images, denoiser.config.noise, denoiser.config.noise_level)
+    seed_psnr = 10 * np.log10(
+        1 / np.mean((zoo.load("dense-32").reconstruct(noisy) - test.images) ** 2)
+    )
+    assert manifest["denoise-32"]["metrics"]["denoised_psnr"] >= seed_psnr + 4
+
+
+def test_the_vae_reaches_105_nats(manifest):
+    assert manifest["vae-32"]["metrics"]["neg_elbo"] <= 105
+
+
+@pytest.mark.slow
+def test_evaluate_reproduces_the_manifest(manifest, mnist_path):
+    tests = {"mnist": load_dataset("mnist", mnist_path, include_train=False).test}
+    fashion = mnist_path.parent / "fashion_mnist.npz"
+    tests["fashion_mnist"] = load_dataset("fashion_mnist", fashion, include_train=False).test
+    for name, entry in manifest.items():
+        figures = evaluate(zoo.load(name), tests[entry["dataset"]])
+        for key, value in entry["metrics"].items():
+            if key in figures:
+                np.testing.assert_allclose(figures[key], value, atol=1e-4, err_msg=f"{name} {key}")
+
+
+def test_build_writes_models_and_manifest(tmp_path, monkeypatch, tiny_npz):
+    out = tmp_path / "zoo"
+    built = zoo.build(["pca-2", "pca-4"], data_dir=tiny_npz.parent, out=out)
+    assert [entry["name"] for entry in built] == ["pca-2", "pca-4"]
+    assert zoo.load("pca-4", out).latent_dim == 4
+    zoo.build(["pca-2"], data_dir=tiny_npz.parent, out=out)  # a rebuild replaces its entry
+    names = [entry["name"] for entry in json.loads((out / "manifest.json").read_text())["models"]]
+    assert names == ["pca-2", "pca-4"]
+
+
+def test_unknown_names_never_become_paths():
+    with pytest.raises(KeyError, match="no zoo model named"):
+        zoo.load("../../etc")

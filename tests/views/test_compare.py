@@ -1,0 +1,164 @@
+"""The Compare view's wiring: the models picked, the inputs, the grid, the table, the chart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autoencoder import metrics, zoo
+from autoencoder.config import Config
+from autoencoder.data import load_dataset
+from autoencoder.network import Autoencoder
+from tests.conftest import random_model
+from tests.views.conftest import open_app
+
+PAGE = "views/compare.py"
+OWN = "your model"
+BUILT = [entry["name"] for entry in zoo.read_manifest()]
+# dense-32 is offered even before the zoo is built: it is the shipped model.
+NAMES = [zoo.DEFAULT_NAME, *(name for name in BUILT if name != zoo.DEFAULT_NAME)]
+
+
+def models_table(app) -> list[str]:
+    return list(app.dataframe[0].value["model"])
+
+
+def chart_spec(app) -> str:
+    charts = app.get("vega_lite_chart")
+    assert len(charts) == 1
+    return charts[0].proto.spec + "".join(str(data) for data in charts[0].proto.datasets)
+
+
+def mnist_test() -> tuple[np.ndarray, np.ndarray]:
+    test = load_dataset("mnist", include_train=False).test
+    return metrics.unit_floats(test.pixels), test.labels
+
+
+def test_default_render_shows_the_grid_the_table_and_the_chart():
+    app = open_app(PAGE)
+    assert app.title[0].value == "Compare"
+    chosen = app.multiselect(key="compare_models").value
+    assert chosen[0] == zoo.DEFAULT_NAME and len(chosen) >= min(2, len(NAMES))
+    assert set(chosen) <= {zoo.DEFAULT_NAME, "conv-32", "pca-32", *NAMES}
+    if len(chosen) < 2:
+        pytest.skip("only dense-32 exists: build the zoo to compare models")
+    assert len(app.image) == 1  # the one grid: originals and every model's row
+    assert app.caption[0].value.startswith("MNIST digits test images ")
+    assert models_table(app) == chosen
+    assert list(app.dataframe[1].value["model"]) == chosen  # the test figures
+    assert "quantitative" in chart_spec(app)
+
+
+@pytest.mark.skipif(len(NAMES) < 3, reason="needs three models in the zoo")
+def test_changing_the_models_changes_the_grid_and_the_tables():
+    app = open_app(PAGE)
+    grid = app.image[0].value
+    others = [name for name in NAMES if name not in app.multiselect(key="compare_models").value]
+    app.multiselect(key="compare_models").set_value([zoo.DEFAULT_NAME, others[0]]).run()
+    assert not app.exception
+    assert models_table(app) == [zoo.DEFAULT_NAME, others[0]]
+    assert list(app.dataframe[1].value["model"]) == [zoo.DEFAULT_NAME, others[0]]
+    assert app.image[0].value != grid
+
+
+def test_fewer_than_two_models_asks_for_more_and_keeps_the_chart():
+    app = open_app(PAGE)
+    app.multiselect(key="compare_models").set_value([zoo.DEFAULT_NAME]).run()
+    assert not app.exception
+    assert "at least two" in app.info[0].value
+    assert not app.image and not app.dataframe
+    assert app.get("vega_lite_chart")
+
+
+def test_the_drawing_goes_through_every_model_and_onto_the_chart():
+    images, _ = mnist_test()
+    app = open_app(PAGE, drawn_digit=images[0].reshape(28, 28))
+    assert app.segmented_control(key="compare_source").value == "My drawing"
+    assert app.caption[0].value == "Your drawing from the Draw page"
+    assert len(app.image) == 1
+    assert "diamond" in chart_spec(app)  # the drawing's PSNR under each model
+    app.segmented_control(key="compare_source").set_value("At random").run()
+    assert app.caption[0].value.startswith("MNIST digits test images ")
+
+
+def test_without_a_drawing_my_drawing_says_where_to_make_one():
+    app = open_app(PAGE)
+    app.segmented_control(key="compare_source").set_value("My drawing").run()
+    assert not app.exception
+    assert "Draw" in app.info[0].value
+    assert "diamond" not in chart_spec(app)
+
+
+def test_worst_of_the_first_model_are_its_worst_test_images():
+    app = open_app(PAGE)
+    app.segmented_control(key="compare_source").set_value("Worst of the first model").run()
+    app.slider(key="compare_count").set_value(3).run()
+    assert not app.exception
+    images, _ = mnist_test()
+    from autoencoder import load_model
+
+    bce, _ = metrics.score(images, load_model().reconstruct)  # dense-32: the shipped model
+    worst = np.argsort(bce, kind="stable")[::-1][:3]
+    assert app.caption[0].value == f"MNIST digits test images {', '.join(map(str, worst))}"
+
+
+def test_by_class_and_by_index():
+    app = open_app(PAGE)
+    app.segmented_control(key="compare_source").set_value("By index").run()
+    app.slider(key="compare_count").set_value(4).run()
+    app.number_input(key="compare_index").set_value(100).run()
+    assert app.caption[0].value == "MNIST digits test images 100, 101, 102, 103"
+    app.segmented_control(key="compare_source").set_value("By class").run()
+    app.selectbox(key="compare_class").set_value(7).run()
+    first = app.caption[0].value
+    indices = [int(index) for index in first.split("images ")[1].split(", ")]
+    _, labels = mnist_test()
+    assert set(labels[indices]) == {7}
+    app.button[0].click().run()  # "New random set"
+    assert app.caption[0].value != first
+
+
+def small_models() -> list[Autoencoder]:
+    """One random model of every kind, with a 2-number code where it has one."""
+    return [
+        random_model(Config.for_family("conv", latent_dim=2, filters=(4, 8))),
+        random_model(
+            Config(hidden_units=(16,), latent_dim=2, code_activation="linear", variational=True)
+        ),
+        random_model(Config.for_family("pca", latent_dim=2)),
+        random_model(Config(hidden_units=(16,), latent_dim=3, dataset="fashion_mnist")),
+    ]
+
+
+@pytest.mark.parametrize("own", small_models(), ids=["conv-2", "vae-2", "pca-2", "fashion"])
+def test_your_own_model_of_any_kind_is_compared(own):
+    app = open_app(PAGE, own_model=own)
+    chosen = app.multiselect(key="compare_models").value
+    assert chosen[-1] == OWN
+    assert not app.exception
+    assert models_table(app)[-1] == OWN
+    figures = app.dataframe[1].value
+    assert figures["code size"].iloc[-1] == own.latent_dim
+    assert figures["kind"].iloc[-1] == own.config.kind
+
+
+def test_every_zoo_model_renders():
+    app = open_app(PAGE)
+    for start in range(0, len(NAMES), 3):
+        group = [zoo.DEFAULT_NAME, *NAMES[start : start + 3]]
+        group = list(dict.fromkeys(group))[:4]
+        if len(group) < 2:
+            continue
+        app.multiselect(key="compare_models").set_value(group).run()
+        assert not app.exception, group
+        assert not app.warning, app.warning[0].value
+        assert models_table(app) == group
+
+
+def test_without_the_data_says_how_to_get_it_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))
+    app = open_app(PAGE)
+    said = [info.value for info in app.info if "AUTOENCODER_DATA_DIR" in info.value]
+    assert len(said) == 1
+    assert not app.image
+    assert app.get("vega_lite_chart")  # the figures come from the manifest, not the data

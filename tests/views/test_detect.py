@@ -1,0 +1,168 @@
+"""The "Is it a digit?" view's wiring: model, threshold, rates, charts, the drawing's verdict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autoencoder import detection, metrics, zoo
+from autoencoder.config import Config
+from autoencoder.data import load_dataset
+from tests.conftest import random_model
+from tests.views.conftest import open_app
+
+PAGE = "views/detect.py"
+MNIST_MODELS = [entry["name"] for entry in zoo.read_manifest() if entry["dataset"] == "mnist"]
+
+
+@pytest.fixture(autouse=True)
+def fashion_mnist(mnist_path):
+    """The "out" images: Fashion-MNIST beside MNIST in the data folder."""
+    path = mnist_path.parent / "fashion_mnist.npz"
+    if not path.is_file():
+        pytest.skip(f"no Fashion-MNIST at {path}")
+    return path
+
+
+def rates(app) -> tuple[str, str, str]:
+    """AUC, false-positive rate and detection rate, as shown."""
+    auc, false_positives, detected = (metric.value for metric in app.metric)
+    return auc, false_positives, detected
+
+
+def chart_data(app) -> list[str]:
+    """Each chart's spec and data, as text."""
+    charts = app.get("vega_lite_chart")
+    return [chart.proto.spec + "".join(map(str, chart.proto.datasets)) for chart in charts]
+
+
+def test_default_render_shows_rates_histogram_and_roc():
+    app = open_app(PAGE)
+    assert app.title[0].value == "Is it a digit?"
+    assert app.selectbox(key="detect_model").value == zoo.DEFAULT_NAME
+    auc, false_positives, _ = rates(app)
+    assert float(auc) > 0.9  # digits against clothes: an easy pair
+    assert false_positives == "5.1%" or abs(float(false_positives[:-1]) - 5) < 1
+    assert len(chart_data(app)) == 2  # the histogram, the ROC curve
+    assert "Fashion-MNIST clothes" in chart_data(app)[0]
+    assert "Draw" in app.caption[0].value  # no drawing yet: where to make one
+
+
+def test_the_threshold_slider_changes_the_rates_and_the_marks():
+    app = open_app(PAGE)
+    before, charts = rates(app), chart_data(app)
+    slider = app.slider(key="detect_threshold")
+    slider.set_value(slider.min).run()  # everything flagged
+    assert not app.exception
+    _, false_positives, detected = rates(app)
+    assert (false_positives, detected) == ("100.0%", "100.0%")
+    assert chart_data(app) != charts
+    slider = app.slider(key="detect_threshold")
+    slider.set_value(slider.max).run()  # past every digit's error
+    _, false_positives, detected = rates(app)
+    assert false_positives == "0.0%"
+    assert rates(app) != before
+
+
+@pytest.mark.parametrize(
+    ("dataset", "verdict"), [("mnist", "looks like a digit"), ("fashion_mnist", "not a digit")]
+)
+def test_a_drawing_gets_a_verdict_and_a_place_on_the_histogram(dataset, verdict):
+    test = load_dataset(dataset, include_train=False).test
+    index = 0 if dataset == "mnist" else 2  # a 7; a pullover
+    drawing = metrics.unit_floats(test.pixels[index]).reshape(28, 28)
+    app = open_app(PAGE, drawn_digit=drawing)
+    assert not app.exception
+    said = (app.success or app.warning)[0].value
+    assert verdict in said
+    assert "your drawing" in chart_data(app)[0]
+
+
+def test_changing_the_model_changes_the_figures():
+    others = [name for name in MNIST_MODELS if name != zoo.DEFAULT_NAME]
+    if not others:
+        pytest.skip("no other MNIST model in the zoo")
+    app = open_app(PAGE)
+    auc, charts = rates(app)[0], chart_data(app)
+    app.selectbox(key="detect_model").set_value(others[0]).run()
+    assert not app.exception
+    assert chart_data(app) != charts
+    assert rates(app)[0] != auc or others[0].startswith("dense")
+
+
+def test_switching_model_and_page_does_not_score_again(monkeypatch):
+    others = [name for name in MNIST_MODELS if name != zoo.DEFAULT_NAME]
+    if not others:
+        pytest.skip("no other MNIST model in the zoo")
+    calls = []
+    original = detection.scores
+    monkeypatch.setattr(
+        detection, "scores", lambda model, images: calls.append(1) or original(model, images)
+    )
+    app = open_app(PAGE)
+    assert len(calls) == 2  # the digits, the clothes
+    app.selectbox(key="detect_model").set_value(others[0]).run()
+    app.selectbox(key="detect_model").set_value(zoo.DEFAULT_NAME).run()
+    app.switch_page("views/samples.py").run()
+    app.switch_page(PAGE).run()
+    app.selectbox(key="detect_model").set_value(others[0]).run()
+    assert not app.exception
+    assert len(calls) == 4  # once per model
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        Config.for_family("conv", latent_dim=2, filters=(4, 8)),
+        Config(hidden_units=(16,), latent_dim=2, code_activation="linear", variational=True),
+        Config.for_family("pca", latent_dim=2),
+    ],
+    ids=["conv-2", "vae-2", "pca-2"],
+)
+def test_your_own_model_of_any_kind_can_be_tested(config):
+    app = open_app(PAGE, own_model=random_model(config))
+    app.selectbox(key="detect_model").set_value("your model").run()
+    assert not app.exception
+    assert len(chart_data(app)) == 2
+    assert 0 <= float(rates(app)[0]) <= 1
+
+
+def test_a_fashion_model_of_your_own_is_not_offered():
+    own = random_model(Config(hidden_units=(16,), latent_dim=3, dataset="fashion_mnist"))
+    app = open_app(PAGE, own_model=own)
+    assert "your model" not in app.selectbox(key="detect_model").options
+    assert any("Fashion-MNIST" in caption.value for caption in app.caption)
+
+
+def test_every_mnist_zoo_model_renders():
+    app = open_app(PAGE)
+    for name in MNIST_MODELS:
+        app.selectbox(key="detect_model").set_value(name).run()
+        assert not app.exception, name
+        assert not app.warning, app.warning[0].value
+        assert 0.5 < float(rates(app)[0]) <= 1, name
+
+
+def test_without_fashion_mnist_says_how_to_get_it_once(monkeypatch, tmp_path, mnist_path):
+    (tmp_path / "mnist.npz").symlink_to(mnist_path)
+    monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))
+    app = open_app(PAGE)
+    said = [info.value for info in app.info if "AUTOENCODER_DATA_DIR" in info.value]
+    assert len(said) == 1 and "fashion_mnist.npz" in said[0]
+    assert not app.get("vega_lite_chart")
+
+
+def test_the_separation_is_what_the_package_computes():
+    """The page's AUC is detection.auc of the per-image BCE of both test sets."""
+    from autoencoder import load_model
+
+    model = load_model()
+    inside = detection.scores(model, load_dataset("mnist", include_train=False).test.pixels)
+    outside = detection.scores(
+        model, load_dataset("fashion_mnist", include_train=False).test.pixels
+    )
+    app = open_app(PAGE)
+    assert rates(app)[0] == f"{detection.auc(inside, outside):.4f}"
+    assert np.isclose(
+        inside.mean(), model.record["metrics"]["val_bce"], rtol=1e-4
+    )  # the same BCE training reports

@@ -1,0 +1,83 @@
+"""The Generate view's wiring: prior samples, the 2-number map, interpolation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from autoencoder import zoo
+from tests.views.conftest import open_app
+from tests.views.test_denoise import DRAWING_KEY, captions, image_ids, require_zoo
+
+PAGE = "views/generate.py"
+
+
+def show(app, view: str):
+    return app.segmented_control(key="generate_view").set_value(view).run()
+
+
+def test_prior_samples_beside_naive_codes_and_new_samples_change_them():
+    require_zoo("vae-2", "vae-32", "dense-2")
+    app = open_app(PAGE)
+    assert app.title[0].value == "Generate"
+    assert not app.info  # every model is there
+    assert [caption.split(":")[0] for caption in captions(app)] == [
+        "vae-2", "dense-2", "vae-32", "dense-32",
+    ]  # fmt: skip
+    assert "N(0, I)" in captions(app)[0]
+    assert "uniform in its test range" in captions(app)[1]
+    before = image_ids(app)
+    next(button for button in app.button if button.label == "New samples").click().run()
+    after = image_ids(app)
+    assert all(new != old for new, old in zip(after, before, strict=True))
+
+
+def test_the_z_sliders_move_the_decoded_point_and_not_the_map():
+    require_zoo("vae-2")
+    app = show(open_app(PAGE), "The 2-number map")
+    assert not app.exception
+    assert app.get("vega_lite_chart")  # the test codes, clickable
+    decoded, grid = image_ids(app)
+    assert captions(app)[0] == "z = (0.00, 0.00), decoded"
+    app.slider(key="generate_z0").set_value(1.5).run()
+    assert image_ids(app)[0] != decoded
+    moved = image_ids(app)[0]
+    app.slider(key="generate_z1").set_value(-2.0).run()
+    assert image_ids(app)[0] != moved
+    assert captions(app)[0] == "z = (1.50, -2.00), decoded"
+    assert image_ids(app)[1] == grid  # the decoded grid is the same picture
+
+
+def test_interpolation_rows_for_each_model_and_the_cross_fade():
+    require_zoo("conv-32", "vae-32", "pca-32")
+    app = show(open_app(PAGE), "Interpolate")
+    assert not app.exception
+    names = [caption.split(":")[0] for caption in captions(app)]
+    assert names == ["dense-32", "conv-32", "vae-32", "pca-32", "Pixels"]
+    before = image_ids(app)
+    app.number_input(key="generate_end").set_value(42).run()
+    assert all(new != old for new, old in zip(image_ids(app), before, strict=True))
+    app.multiselect(key="generate_path_models").set_value(["pca-32"]).run()
+    assert [caption.split(":")[0] for caption in captions(app)] == ["pca-32", "Pixels"]
+
+
+def test_interpolation_from_the_drawing():
+    drawing = np.zeros((28, 28), dtype=np.float32)
+    drawing[5:23, 12:16] = 1.0  # a "1"
+    app = show(open_app(PAGE, **{DRAWING_KEY: drawing}), "Interpolate")
+    before = image_ids(app)
+    app.segmented_control(key="generate_from").set_value("My drawing").run()
+    assert not app.exception
+    after = image_ids(app)
+    assert len(after) == len(before) and after[0] != before[0]
+    assert "From your drawing to test image #1" in " ".join(md.value for md in app.markdown)
+
+
+@pytest.mark.parametrize("view", ["Samples", "The 2-number map", "Interpolate"])
+def test_without_zoo_models_one_sentence_and_no_traceback(monkeypatch, tmp_path, view):
+    monkeypatch.setattr(zoo, "ZOO_DIR", tmp_path)  # an empty zoo
+    app = show(open_app(PAGE), view)
+    assert not app.exception
+    assert len(app.info) == 1
+    assert "not in this copy of the app; build" in app.info[0].value
+    assert "python -m autoencoder zoo build --only" in app.info[0].value

@@ -1,0 +1,399 @@
+"""Models side by side: the same inputs through each, their test figures, and how the
+reconstruction improves with the code size (rate against distortion)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from autoencoder import metrics, zoo
+from autoencoder.artifact import ModelLoadError
+from autoencoder.config import DATASET_LABELS, IMAGE_SIDE
+from autoencoder.data import Split
+from autoencoder.network import Autoencoder
+from views import common, models
+from views.draw import DRAWING_KEY
+
+OWN = "your model"  # the option for the visitor's own model: zoo names have no spaces
+PREFERRED = ("dense-32", "conv-32", "pca-32")  # one of each family, all with a code of 32
+MAX_MODELS = 4  # more rows, and the grid no longer fits a screen
+SOURCES = ("My drawing", "At random", "By class", "By index", "Worst of the first model")
+SEED_KEY = "compare_seed"  # a button press draws a new random set; the seed remembers it
+ZOOM = 3  # 28 px -> 84 px per image
+GAP = 4
+LABEL_WIDTH = 120  # px for the row names on the left: "fashion-conv-32" fits
+MAX_IMAGES = 8  # columns of the grid: wider, and the page shrinks it unreadably
+# One colour per series, the same on every chart; PCA is the grey reference.
+SERIES_COLOURS = {
+    "dense": "#4f46e5",
+    "conv": "#ea580c",
+    "vae": "#16a34a",
+    "deep": "#9333ea",
+    "denoise": "#0891b2",
+    "pca": "#6b7280",
+    "fashion-conv": "#db2777",
+    OWN: "#dc2626",
+}
+
+
+def compare_page() -> None:
+    common.page_model()  # the sidebar, and a training run that just ended is collected
+    st.title("Compare")
+    st.write(
+        "The same images through several models at once: the original on top, each model's "
+        "reconstruction below, with its error (BCE, lower is better)."
+    )
+    catalog = _catalog()
+    own = st.session_state.get(common.OWN_MODEL_KEY)
+    if own is not None:
+        catalog[OWN] = _entry_of(own, OWN)
+    if not catalog:
+        st.info("No model to compare: build the zoo with `python -m autoencoder zoo build`.")
+        return
+    default = [name for name in PREFERRED if name in catalog]
+    default += [name for name in catalog if name not in default][: max(2 - len(default), 0)]
+    chosen = st.multiselect(
+        f"Models (2 to {MAX_MODELS})",
+        list(catalog),
+        default=[*default, *([OWN] if own is not None else [])][:MAX_MODELS],
+        max_selections=MAX_MODELS,
+        format_func=lambda name: _label(name, catalog[name]),
+        key="compare_models",
+    )
+    loaded = {name: model for name in chosen if (model := _load(name, own)) is not None}
+    if len(loaded) < 2:
+        st.info("Pick at least two models to see them side by side.")
+    else:
+        _side_by_side(loaded)
+        _figures({name: catalog[name] for name in loaded})
+    _rate_distortion(catalog, loaded, own)
+
+
+def _catalog() -> dict[str, dict[str, Any]]:
+    """The zoo's built models by name, in the zoo's order: the manifest's figures.
+
+    dense-32 is the shipped model, so it is offered even before the zoo is built.
+    """
+    catalog = dict(models.manifest())
+    if zoo.DEFAULT_NAME not in catalog:
+        try:
+            default = common.default_model()
+        except ModelLoadError:
+            return catalog
+        catalog = {zoo.DEFAULT_NAME: _entry_of(default, zoo.DEFAULT_NAME), **catalog}
+    return catalog
+
+
+def _entry_of(model: Autoencoder, name: str) -> dict[str, Any]:
+    """A manifest-like entry for a model outside the manifest, from its own record."""
+    record = model.record
+    return {
+        "name": name,
+        "kind": model.config.kind,
+        "latent_dim": model.latent_dim,
+        "dataset": model.config.dataset,
+        "parameters": model.parameters,
+        "epochs": len(record.get("history", {}).get("loss", [])) or None,
+        "training_seconds": record.get("training_seconds"),
+        "metrics": dict(record.get("metrics", {})),
+    }
+
+
+def _load(name: str, own: Autoencoder | None) -> Autoencoder | None:
+    """The model behind an option; None, after a warning, if it cannot be loaded."""
+    if name == OWN:
+        return own
+    try:
+        if name == zoo.DEFAULT_NAME:
+            # The zoo's dense-32 is a byte-for-byte copy of the shipped model: reuse the
+            # copy already loaded, whose results every session shares.
+            return common.default_model()
+        return models.zoo_model(name)
+    except (KeyError, ValueError, OSError, ModelLoadError) as error:
+        st.warning(f"The model {name} could not be loaded: {error}")
+        return None
+
+
+def _label(name: str, entry: Mapping[str, Any]) -> str:
+    psnr = entry.get("metrics", {}).get("psnr")
+    figures = [entry["kind"], f"code {entry['latent_dim']}"]
+    if psnr is not None:
+        figures.append(f"{psnr:.1f} dB")
+    if entry["dataset"] != "mnist":
+        figures.append(DATASET_LABELS[entry["dataset"]])
+    return f"{name} · {', '.join(figures)}"
+
+
+def _side_by_side(loaded: dict[str, Autoencoder]) -> None:
+    """The chosen inputs through every model, as one grid."""
+    first = next(iter(loaded.values()))
+    name = first.config.dataset  # the test set of the first model's dataset
+    st.subheader("Side by side")
+    source = st.segmented_control(
+        "Inputs",
+        SOURCES,
+        default=SOURCES[0] if DRAWING_KEY in st.session_state else SOURCES[1],
+        required=True,
+        key="compare_source",
+    )
+    if source == SOURCES[0]:
+        drawing = st.session_state.get(DRAWING_KEY)
+        if drawing is None:
+            st.info("Draw a digit on the **Draw** page first; it will show up here.")
+            return
+        images, titles, classes = drawing.reshape(1, -1), ["your"], ["drawing"]
+        described = "Your drawing from the Draw page"
+    else:
+        test = common.load_test_images(name)
+        if test is None:
+            return
+        indices = _pick(test, source, first, name)
+        images = common.test_images(test, indices)
+        labels = common.class_names(first)
+        titles = [f"#{index}" for index in indices]
+        classes = [labels[test.labels[index]][:12] for index in indices]
+        described = f"{DATASET_LABELS[name]} test images {', '.join(map(str, indices))}"
+
+    rows = {"original": (images, None)}
+    for label, model in loaded.items():
+        rows[label] = _reconstructions(model, images)
+    st.image(
+        _grid(rows, [titles, classes]),
+        width="content",  # its own size: one column must not be stretched to the page
+        alt=f"{len(images)} inputs, and their reconstructions by {', '.join(loaded)}",
+    )
+    st.caption(described)
+    strangers = [label for label, model in loaded.items() if model.config.dataset != name]
+    if strangers:
+        st.caption(
+            f"Not trained on {DATASET_LABELS[name]}: {', '.join(strangers)}. Images unlike "
+            "its training set are what a model rebuilds worst."
+        )
+    st.dataframe(
+        {
+            "model": list(loaded),
+            "mean BCE on these": [float(rows[label][1].mean()) for label in loaded],
+            "mean PSNR on these (dB)": [
+                float(metrics.psnr_per_image(images, rows[label][0]).mean()) for label in loaded
+            ],
+        },
+        hide_index=True,
+        width="content",
+        column_config={
+            "mean BCE on these": st.column_config.NumberColumn(format="%.4f"),
+            "mean PSNR on these (dB)": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+
+
+def _pick(test: Split, source: str, first: Autoencoder, name: str) -> np.ndarray:
+    """Test image indices for ``source``: at random, by class, by index or the worst."""
+    count = st.slider("How many", 1, MAX_IMAGES, 6, key="compare_count")
+    if source == "By index":
+        start = st.number_input("First index", 0, len(test) - 1, 0, key="compare_index")
+        return np.arange(start, min(start + count, len(test)))
+    if source == "Worst of the first model":
+        errors = common.score_test_images(first, name)
+        return np.argsort(errors, kind="stable")[::-1][:count]
+    pool = np.arange(len(test))
+    if source == "By class":
+        labels = common.class_names(first)
+        label = st.selectbox(
+            "Class", range(len(labels)), format_func=labels.__getitem__, key="compare_class"
+        )
+        pool = np.flatnonzero(test.labels == label)
+    if st.button("New random set", icon=":material/shuffle:"):
+        st.session_state[SEED_KEY] = int(np.random.default_rng().integers(2**31))
+    rng = np.random.default_rng(st.session_state.setdefault(SEED_KEY, 0))
+    return np.sort(rng.choice(pool, size=min(count, len(pool)), replace=False))
+
+
+@common.by_model(shared_entries=64, session_entries=16)
+def _reconstructions(model: Autoencoder, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One batched pass: the reconstructions (float32, (n, 784)) and their BCE."""
+    outputs = model.reconstruct(images)
+    return outputs, metrics.bce_per_image(images, outputs)
+
+
+def _grid(
+    rows: dict[str, tuple[np.ndarray, np.ndarray | None]], titles: list[list[str]]
+) -> np.ndarray:
+    """One picture: title lines, then each row of images with its name on the left and the
+    error of each image under it."""
+    cell = IMAGE_SIDE * ZOOM
+    width = len(titles[0]) * (cell + GAP) - GAP
+
+    def labelled(name: str, row: np.ndarray) -> np.ndarray:
+        label = common.text_strip([name], LABEL_WIDTH, 0, height=row.shape[0])
+        return np.hstack([label, np.full((row.shape[0], GAP), 255, np.uint8), row])
+
+    parts = [labelled("", common.text_strip(line, cell, GAP)) for line in titles]
+    for name, (images, errors) in rows.items():
+        parts.append(labelled("", np.full((GAP, width), 255, np.uint8)))
+        parts.append(labelled(name, common.tile(images, len(images), ZOOM, GAP, background=255)))
+        if errors is not None:
+            texts = [f"BCE {error:.3f}" for error in errors]
+            parts.append(labelled("", common.text_strip(texts, cell, GAP)))
+    return np.vstack(parts)
+
+
+def _figures(entries: dict[str, dict[str, Any]]) -> None:
+    """The chosen models' test figures, as the zoo's manifest records them."""
+    st.subheader("Test figures")
+    table: dict[str, list[Any]] = {
+        column: []
+        for column in (
+            "model", "kind", "code size", "parameters", "BCE", "MSE", "PSNR (dB)",
+            "training (s)", "trained on",
+        )
+    }  # fmt: skip
+    for name, entry in entries.items():
+        scores = entry.get("metrics", {})
+        table["model"].append(name)
+        table["kind"].append(entry["kind"] + (", denoising" if entry.get("denoising") else ""))
+        table["code size"].append(entry["latent_dim"])
+        table["parameters"].append(entry["parameters"])
+        table["BCE"].append(scores.get("val_bce"))
+        table["MSE"].append(scores.get("mse"))
+        table["PSNR (dB)"].append(scores.get("psnr"))
+        table["training (s)"].append(entry.get("training_seconds"))
+        table["trained on"].append(DATASET_LABELS[entry["dataset"]])
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "parameters": st.column_config.NumberColumn(format="localized"),
+            "BCE": st.column_config.NumberColumn(format="%.4f"),
+            "MSE": st.column_config.NumberColumn(format="%.4f"),
+            "PSNR (dB)": st.column_config.NumberColumn(format="%.1f"),
+            "training (s)": st.column_config.NumberColumn(format="%.0f"),
+        },
+    )
+    st.caption(
+        "On each model's whole test set (10,000 images). PCA is computed in closed form, "
+        "so its training time is the time to compute it."
+    )
+
+
+def _series(name: str) -> str:
+    """A zoo name without its code size: models of one series differ only in it."""
+    return name if name == OWN else name.rsplit("-", 1)[0]
+
+
+def _rate_distortion(
+    catalog: dict[str, dict[str, Any]], loaded: dict[str, Autoencoder], own: Autoencoder | None
+) -> None:
+    """PSNR against code size: one line per series, PCA the reference, the drawing on top."""
+    import altair as alt
+    import pandas as pd
+
+    first = next(iter(loaded.values()), None)
+    name = first.config.dataset if first is not None else "mnist"
+    st.subheader("Quality against code size")
+    points = pd.DataFrame(
+        [
+            {
+                "model": label,
+                "series": _series(label),
+                "code size": entry["latent_dim"],
+                "PSNR (dB)": entry["metrics"]["psnr"],
+                "BCE": entry["metrics"].get("val_bce"),
+                "parameters": entry["parameters"],
+                "training (s)": entry.get("training_seconds"),
+                "chosen": label in loaded,
+            }
+            for label, entry in catalog.items()
+            if entry["dataset"] == name and "psnr" in entry.get("metrics", {})
+        ]
+    )
+    if points.empty:
+        st.caption(f"No model trained on {DATASET_LABELS[name]} has test figures yet.")
+        return
+    series = sorted(set(points["series"]), key=list(SERIES_COLOURS).index)
+    colour = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=series, range=[SERIES_COLOURS[item] for item in series]),
+        title="family",
+    )
+    x = alt.X(
+        "code size:Q",
+        scale=alt.Scale(type="log", base=2),
+        axis=alt.Axis(values=sorted(set(points["code size"])), format="d"),
+        title="code size (numbers, log scale)",
+    )
+    y = alt.Y("PSNR (dB):Q", scale=alt.Scale(zero=False), title="test PSNR (dB, higher is better)")
+    base = alt.Chart(points)
+    lines = (
+        base.transform_joinaggregate(members="count()", groupby=["series"])
+        .transform_filter("datum.members > 1")  # a series of one is a point, not a line
+        .mark_line()
+        .encode(
+            x=x, y=y, color=colour,
+            strokeDash=alt.condition("datum.series == 'pca'", alt.value([5, 4]), alt.value([1, 0])),
+        )
+    )  # fmt: skip
+    dots = base.mark_point(filled=True).encode(
+        x=x,
+        y=y,
+        color=colour,
+        size=alt.condition("datum.chosen", alt.value(160), alt.value(50)),
+        tooltip=[
+            "model",
+            "code size",
+            alt.Tooltip("PSNR (dB):Q", format=".2f"),
+            alt.Tooltip("BCE:Q", format=".4f"),
+            alt.Tooltip("parameters:Q", format=","),
+            alt.Tooltip("training (s):Q", format=".0f"),
+        ],
+    )
+    layers = [lines, dots]
+    drawing = st.session_state.get(DRAWING_KEY)
+    if drawing is not None:
+        layers.append(_drawing_layer(drawing, points, own, x, y, colour))
+    st.altair_chart(alt.layer(*layers).properties(height=360), width="stretch")
+    st.caption(
+        f"Each model's PSNR on the {DATASET_LABELS[name]} test set; the chosen ones are big. "
+        "PCA, the best linear code of each size, is the dashed reference: a network earns its "
+        "keep by rising above it."
+        + (" Hollow diamonds: your drawing's PSNR under each model." if drawing is not None else "")
+    )
+
+
+def _drawing_layer(
+    drawing: np.ndarray, points: Any, own: Autoencoder | None, x: Any, y: Any, colour: Any
+) -> Any:
+    """Your drawing's PSNR under every model on the chart, as hollow diamonds."""
+    import altair as alt
+    import pandas as pd
+
+    image = drawing.reshape(1, -1)
+    rows = []
+    for label, series, size in zip(
+        points["model"], points["series"], points["code size"], strict=True
+    ):
+        model = own if label == OWN else _load(label, own)
+        if model is None:
+            continue
+        outputs, _ = _reconstructions(model, image)
+        psnr = float(metrics.psnr_per_image(image, outputs)[0])
+        rows.append({"model": label, "series": series, "code size": size, "PSNR (dB)": psnr})
+    return (
+        alt.Chart(pd.DataFrame(rows))
+        .mark_point(shape="diamond", filled=False, size=90, strokeWidth=2)
+        .encode(
+            x=x,
+            y=y,
+            color=colour,
+            tooltip=[
+                "model",
+                alt.Tooltip("PSNR (dB):Q", format=".2f", title="your drawing's PSNR (dB)"),
+            ],
+        )
+    )
+
+
+if __name__ == "__main__":  # Streamlit runs each page file as __main__
+    compare_page()

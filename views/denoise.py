@@ -1,0 +1,179 @@
+"""Denoise: a noisy image cleaned up by the seed's network and by a denoising autoencoder."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from autoencoder import denoising, zoo
+from autoencoder.artifact import ModelLoadError
+from autoencoder.config import DATASET_LABELS, Config
+from autoencoder.data import Split
+from autoencoder.network import Autoencoder
+from autoencoder.zoo import DEFAULT_NAME
+from views import common, models
+from views.draw import DRAWING_KEY
+
+DENOISER = "denoise-32"
+KINDS = {"Gaussian": "gaussian", "Masking": "mask", "Salt and pepper": "salt_pepper"}
+LEVEL_MEANING = {
+    "gaussian": "the standard deviation of the noise added to every pixel",
+    "mask": "the share of pixels set to black",
+    "salt_pepper": "the share of pixels set to black or white, half each",
+}
+NOISE_SEED = 0  # the same draw at every level: moving the slider only makes it stronger
+CURVE_IMAGES = 500  # the first test images, scored at every level of the chart
+INDEX_KEY = "denoise_index"
+SEED_TITLE = f"{DEFAULT_NAME} (seed's)"
+DENOISER_TITLE = f"{DENOISER} (denoising)"
+
+
+def denoise_page() -> None:
+    if common.page_model() is None:  # also draws the sidebar and collects a finished run
+        return
+    st.title("Denoise")
+    try:
+        seed_model = common.default_model()  # dense-32, the app's default: shared caches
+    except ModelLoadError:
+        st.error("The seed's model could not be loaded; restore `assets/model/`.")
+        return
+    name = seed_model.config.dataset
+    things = DATASET_LABELS[name].split()[-1]  # digits, clothes
+    st.write(
+        f"Spoil an image, then let two networks clean it up. **{DEFAULT_NAME}**, the seed's "
+        f"network, only ever saw clean {things}; **{DENOISER}** was trained to rebuild the "
+        f"clean {things} from copies spoiled by {_noise_words(zoo.entry(DENOISER).config)}. "
+        "PSNR (higher is better) compares each picture with the clean image."
+    )
+    denoiser = _zoo_model_or_say(DENOISER)
+    test = common.load_test_images(name)
+    noise_column, level_column = st.columns(2, gap="large")
+    label = noise_column.segmented_control(
+        "Noise", list(KINDS), default="Gaussian", required=True, key="denoise_kind"
+    )
+    kind = KINDS[label]
+    level = level_column.slider("Noise level", 0.05, 1.0, 0.5, step=0.05, key="denoise_level")
+    level_column.caption(f"The level is {LEVEL_MEANING[kind]}.")
+    clean = _chosen_image(test)
+    if clean is not None:
+        shown = {SEED_TITLE: seed_model}
+        if denoiser is not None:
+            shown[DENOISER_TITLE] = denoiser
+        result = denoising.restore(list(shown.values()), clean, kind, level, NOISE_SEED)
+        panels = [(clean, "Clean"), (result.noisy, f"Noisy: {result.noisy_psnr:.1f} dB")]
+        panels += [
+            (output, f"{title}: {psnr:.1f} dB")
+            for title, output, psnr in zip(shown, result.outputs, result.output_psnrs, strict=True)
+        ]
+        for column, (picture, caption) in zip(st.columns(4), panels, strict=False):
+            column.image(common.enlarge(picture, 6), caption=caption)
+
+    if test is not None:
+        st.subheader("Over many images")
+        st.altair_chart(_chart(name, kind, level, seed_model, denoiser), width="content")
+        st.caption(
+            f"PSNR of the mean squared error over the first {CURVE_IMAGES} test {things}, "
+            "at each noise level (the same noise for every model). Above the noisy line, a "
+            "model removes more noise than it adds blur."
+        )
+
+
+def _zoo_model_or_say(name: str) -> Autoencoder | None:
+    """A zoo model, or None after one sentence on how to build it."""
+    try:
+        return models.zoo_model(name)
+    except (KeyError, ModelLoadError):
+        st.info(
+            f"The denoising model is not in this copy of the app; build it with "
+            f"`python -m autoencoder zoo build --only {name}`."
+        )
+        return None
+
+
+def _noise_words(config: Config) -> str:
+    """How a denoising model's training images were spoiled (its zoo entry says)."""
+    if config.noise == "mask":
+        return f"masking {config.noise_level:.0%} of their pixels"
+    return f"Gaussian noise of standard deviation {config.noise_level:g}"
+
+
+def _chosen_image(test: Split | None) -> np.ndarray | None:
+    """The clean image to spoil: a test image (by index or at random) or the drawing."""
+    sources = ["A test image", "My drawing"] if test is not None else ["My drawing"]
+    source_column, index_column, button_column = st.columns(
+        [2, 1, 1], gap="large", vertical_alignment="bottom"
+    )
+    source = source_column.segmented_control(
+        "Image", sources, default=sources[0], required=True, key="denoise_source"
+    )
+    if source == "My drawing":
+        drawing = st.session_state.get(DRAWING_KEY)
+        if drawing is None:
+            st.info("Draw a digit on the **Draw** page first; it will show up here.")
+        return drawing
+    assert test is not None
+    # No value argument: the index is the input's own state, which "Random image" sets.
+    index = index_column.number_input("Test image", 0, len(test) - 1, key=INDEX_KEY)
+    button_column.button(
+        "Random image", icon=":material/shuffle:", on_click=_pick_random, args=(len(test),)
+    )
+    return common.test_images(test, int(index))
+
+
+def _pick_random(count: int) -> None:
+    # A callback runs before the rerun, so it may still set the number input's value.
+    st.session_state[INDEX_KEY] = int(np.random.default_rng().integers(count))
+
+
+def _chart(
+    name: str,
+    kind: str,
+    level: float,
+    seed_model: Autoencoder,
+    denoiser: Autoencoder | None,
+) -> alt.LayerChart:
+    """PSNR against the noise level: the noisy input and each model, a rule at ``level``."""
+    levels = list(denoising.CURVE_LEVELS)
+    curves = {"noisy input": _noisy_curve(name, kind)}
+    curves[SEED_TITLE] = _psnr_curve(seed_model, name, kind)
+    if denoiser is not None:
+        curves[DENOISER_TITLE] = _psnr_curve(denoiser, name, kind)
+    table = pd.DataFrame(
+        [
+            {"level": lvl, "PSNR (dB)": psnr, "image": series}
+            for series, curve in curves.items()
+            for lvl, psnr in zip(levels, curve, strict=True)
+        ]
+    )
+    lines = (
+        alt.Chart(table)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("level:Q", title="noise level"),
+            y=alt.Y("PSNR (dB):Q", scale=alt.Scale(zero=False)),
+            color=alt.Color("image:N", sort=list(curves), title=None),
+            tooltip=["image", "level", alt.Tooltip("PSNR (dB):Q", format=".1f")],
+        )
+    )
+    rule = (
+        alt.Chart(pd.DataFrame({"level": [level]})).mark_rule(strokeDash=[4, 4]).encode(x="level")
+    )
+    return (lines + rule).properties(width=560, height=260)
+
+
+@common.by_model(shared_entries=12, session_entries=6, spinner="Scoring noisy test images ...")
+def _psnr_curve(model: Autoencoder, name: str, kind: str) -> np.ndarray:
+    images = common.test_images(common.shared_test_split(name), slice(0, CURVE_IMAGES))
+    return denoising.psnr_by_level(model, images, kind, denoising.CURVE_LEVELS, NOISE_SEED)
+
+
+@st.cache_data(max_entries=6, show_spinner=False)
+def _noisy_curve(name: str, kind: str) -> np.ndarray:
+    images = common.test_images(common.shared_test_split(name), slice(0, CURVE_IMAGES))
+    return denoising.noisy_psnr_by_level(images, kind, denoising.CURVE_LEVELS, NOISE_SEED)
+
+
+if __name__ == "__main__":  # Streamlit runs each page file as __main__
+    denoise_page()

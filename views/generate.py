@@ -1,0 +1,318 @@
+"""Generate: new images from a VAE's prior, its 2-number map, and paths between two images."""
+
+from __future__ import annotations
+
+import io
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from autoencoder import generation
+from autoencoder.artifact import ModelLoadError
+from autoencoder.config import DATASET_LABELS
+from autoencoder.data import CLASS_NAMES, Split
+from autoencoder.latent import PRIOR_SPAN
+from autoencoder.network import Autoencoder
+from autoencoder.zoo import DEFAULT_NAME
+from views import common, models
+from views.draw import DRAWING_KEY
+
+PAIRS = {"vae-2": "dense-2", "vae-32": DEFAULT_NAME}  # each VAE beside a plain one of its size
+MAP_MODEL = "vae-2"
+PATH_MODELS = (DEFAULT_NAME, "conv-32", "vae-32", "pca-32")
+KIND_WORDS = {
+    "dense": "a dense autoencoder's code",
+    "conv": "a convolutional autoencoder's code",
+    "vae": "a VAE's code (the mean)",
+    "pca": "PCA's code, the linear baseline",
+}
+SAMPLES, SAMPLE_COLUMNS = 16, 8
+MAP_POINTS = 2000  # test codes on the map: enough to see the classes, light for the browser
+MAP_LIMIT = 4.0  # the map's axes run from -4 to +4
+PICK_STEP = 0.1  # a click picks the nearest point of a grid this fine
+SEED_KEY = "generate_seed"  # the "New samples" button draws a new seed
+MAP_KEY = "generate_map"
+PICK = "pick"  # the map's click selection
+Z_KEYS = ("generate_z0", "generate_z1")
+
+
+def generate_page() -> None:
+    if common.page_model() is None:  # also draws the sidebar and collects a finished run
+        return
+    st.title("Generate")
+    try:
+        seed_model = common.default_model()
+    except ModelLoadError:
+        st.error("The seed's model could not be loaded; restore `assets/model/`.")
+        return
+    name = seed_model.config.dataset
+    things = DATASET_LABELS[name].split()[-1]  # digits, clothes
+    st.write(
+        f"An autoencoder's decoder paints an image from any code. A variational autoencoder "
+        f"(VAE) is also trained so that codes drawn at random from a standard normal, its "
+        f"*prior*, decode to {things}: it can make new ones."
+    )
+    test = common.load_test_images(name)
+    view = st.segmented_control(
+        "Show",
+        ["Samples", "The 2-number map", "Interpolate"],
+        default="Samples",
+        required=True,
+        key="generate_view",
+    )
+    st.divider()
+    if view == "Samples":
+        _samples(test, name, things)
+    elif view == "The 2-number map":
+        _map(test, name)
+    elif test is not None:
+        _interpolation(test, things)
+
+
+def _load(names: tuple[str, ...]) -> dict[str, Autoencoder]:
+    """The models of ``names`` that this copy of the app has; one sentence about the others."""
+    loaded, missing = {}, []
+    for name in names:
+        try:
+            loaded[name] = (
+                common.default_model() if name == DEFAULT_NAME else models.zoo_model(name)
+            )
+        except (KeyError, ModelLoadError):
+            missing.append(name)
+    if missing:
+        listed = f"{', '.join(missing[:-1])} and {missing[-1]}" if len(missing) > 1 else missing[0]
+        st.info(
+            f"{listed} {'is' if len(missing) == 1 else 'are'} not in this copy of the app; "
+            f"build {'it' if len(missing) == 1 else 'them'} with "
+            f"`python -m autoencoder zoo build --only {' '.join(missing)}`."
+        )
+    return loaded
+
+
+def _samples(test: Split | None, name: str, things: str) -> None:
+    loaded = _load(tuple(model for pair in PAIRS.items() for model in pair))
+    st.button("New samples", icon=":material/casino:", on_click=_new_seed)
+    seed = st.session_state.setdefault(SEED_KEY, 0)
+    st.write(
+        f"Left, a VAE's samples: codes drawn from N(0, I), decoded. Right, a plain autoencoder "
+        f"of the same code size, with each code value drawn uniformly from that value's range "
+        f"(1st to 99th percentile) over the test {things}."
+    )
+    st.write(
+        f"Only the VAE was trained so that random codes decode to {things}: with 32 numbers the "
+        "plain autoencoder's random codes fall between the codes of real images and decode to "
+        "blotches (with 2 numbers there is little room between them, so they still mostly look "
+        f"like blurry {things})."
+    )
+    for vae_name, plain_name in PAIRS.items():
+        left, right = st.columns(2, gap="large")
+        if vae_name in loaded:
+            vae = loaded[vae_name]
+            left.image(
+                _tiled(_prior_samples(vae, seed)),
+                caption=f"{vae_name}: {vae.latent_dim} numbers drawn from its prior N(0, I)",
+            )
+        if plain_name in loaded and test is not None:
+            plain = loaded[plain_name]
+            right.image(
+                _tiled(_naive_samples(plain, name, seed)),
+                caption=f"{plain_name}: {plain.latent_dim} numbers, each uniform in its test range",
+            )
+
+
+def _new_seed() -> None:
+    st.session_state[SEED_KEY] = int(np.random.default_rng().integers(2**31))
+
+
+def _tiled(images: np.ndarray) -> np.ndarray:
+    return common.tile(images, SAMPLE_COLUMNS, zoom=2)
+
+
+@common.by_model(shared_entries=16, session_entries=8)
+def _prior_samples(model: Autoencoder, seed: int) -> np.ndarray:
+    return generation.sample_prior(model, SAMPLES, np.random.default_rng(seed))
+
+
+@common.by_model(shared_entries=16, session_entries=8, spinner="Encoding the test images ...")
+def _naive_samples(model: Autoencoder, name: str, seed: int) -> np.ndarray:
+    stats = common.code_summary(model, name).stats
+    return generation.naive_samples(
+        model, stats.low, stats.high, SAMPLES, np.random.default_rng(seed)
+    )
+
+
+def _map(test: Split | None, name: str) -> None:
+    vae = _load((MAP_MODEL,)).get(MAP_MODEL)
+    if vae is None:
+        return
+    st.write(
+        f"{MAP_MODEL} squeezes every image into just two numbers, so its whole code space is "
+        "a plane. Choose a point (a click on the map, or the sliders) to decode it."
+    )
+    chart_column, point_column = st.columns([1.3, 1], gap="large")
+    with point_column:
+        # No value argument: the sliders' state is theirs, and a click on the map sets it.
+        for key in Z_KEYS:
+            st.session_state.setdefault(key, 0.0)
+        code = np.array(
+            [
+                st.slider(f"z{unit}", -PRIOR_SPAN, PRIOR_SPAN, step=0.05, key=key)
+                for unit, key in enumerate(Z_KEYS)
+            ]
+        )
+        st.image(
+            common.enlarge(vae.decode(code)),
+            caption=f"z = ({code[0]:.2f}, {code[1]:.2f}), decoded",
+        )
+    with chart_column:
+        if test is not None:
+            st.altair_chart(
+                _map_chart(_map_codes(vae, name), test.labels[:MAP_POINTS], code, name),
+                key=MAP_KEY,
+                on_select=_pick_on_map,
+                selection_mode=PICK,
+            )
+            st.caption(
+                f"The codes of the first {MAP_POINTS:,} test images, coloured by class; the "
+                "cross is your point, the dashed square the grid below."
+            )
+    st.image(_manifold_png(vae), caption=_manifold_caption())
+
+
+def _manifold_caption() -> str:
+    size, span = generation.MANIFOLD_SIZE, generation.MANIFOLD_SPAN
+    return (
+        f"The decoder's map: a {size}x{size} grid of codes from -{span:g} to +{span:g} "
+        "standard deviations of the prior, spaced evenly in probability (denser near 0, where "
+        "most codes are), decoded. z0 runs across, z1 up, as on the map."
+    )
+
+
+def _pick_on_map() -> None:
+    """A click on the map moves the sliders there (callbacks run before the rerun)."""
+    points = st.session_state[MAP_KEY]["selection"].get(PICK) or []
+    if points:
+        for axis, key in enumerate(Z_KEYS):
+            value = float(np.clip(points[0][f"z{axis}"], -PRIOR_SPAN, PRIOR_SPAN))
+            st.session_state[key] = round(value, 2)
+
+
+def _map_chart(
+    codes: np.ndarray, labels: np.ndarray, here: np.ndarray, name: str
+) -> alt.LayerChart:
+    """Test codes by class, the manifold's square, a cross at ``here``, and an invisible
+    fine grid whose nearest point a click selects: a click anywhere picks a code."""
+    names = CLASS_NAMES[name]
+    scale = alt.Scale(domain=[-MAP_LIMIT, MAP_LIMIT], nice=False)
+    x, y = alt.X("z0:Q", scale=scale), alt.Y("z1:Q", scale=scale)
+    points = pd.DataFrame({"z0": codes[:, 0], "z1": codes[:, 1], "class": np.array(names)[labels]})
+    dots = (
+        alt.Chart(points)
+        .mark_circle(size=14, opacity=0.6, clip=True)
+        .encode(x=x, y=y, color=alt.Color("class:N", sort=list(names)), tooltip=["class"])
+    )
+    span = generation.MANIFOLD_SPAN
+    square = (
+        alt.Chart(pd.DataFrame({"z0": [-span], "z1": [-span], "x2": [span], "y2": [span]}))
+        .mark_rect(fill=None, stroke="#555", strokeDash=[4, 4])
+        .encode(x=x, y=y, x2="x2", y2="y2")
+    )
+    cross = (
+        alt.Chart(pd.DataFrame({"z0": [here[0]], "z1": [here[1]]}))
+        .mark_point(shape="cross", size=260, filled=True, color="black")
+        .encode(x=x, y=y)
+    )
+    steps = np.round(np.arange(-PRIOR_SPAN, PRIOR_SPAN + PICK_STEP / 2, PICK_STEP), 2)
+    grid_z0, grid_z1 = np.meshgrid(steps, steps)
+    pick = alt.selection_point(name=PICK, fields=["z0", "z1"], on="click", nearest=True)
+    targets = (
+        alt.Chart(pd.DataFrame({"z0": grid_z0.ravel(), "z1": grid_z1.ravel()}))
+        .mark_point(opacity=0)
+        .encode(x=x, y=y)
+        .add_params(pick)
+    )
+    return (dots + square + cross + targets).properties(height=440)
+
+
+@common.by_model(shared_entries=4, session_entries=2, spinner="Encoding the test images ...")
+def _map_codes(model: Autoencoder, name: str) -> np.ndarray:
+    images = common.test_images(common.shared_test_split(name), slice(0, MAP_POINTS))
+    return model.encode(images).astype(np.float32)
+
+
+@common.by_model(shared_entries=4, session_entries=2)
+def _manifold_png(model: Autoencoder) -> bytes:
+    """The decoded grid as a PNG, made once: 225 decodings and 700 KB of pixels otherwise."""
+    from PIL import Image
+
+    picture = common.tile(generation.manifold(model), generation.MANIFOLD_SIZE, zoom=2, gap=0)
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _interpolation(test: Split, things: str) -> None:
+    loaded = _load(PATH_MODELS)
+    ends = _path_ends(test)
+    if ends is None:
+        return
+    start, end, start_label, end_label = ends
+    steps = st.slider("Steps", 5, 13, 9, key="generate_steps")
+    chosen = st.multiselect(
+        "Through the code of", list(loaded), default=list(loaded), key="generate_path_models"
+    )
+    st.write(
+        f"From {start_label} to {end_label}: each row walks a straight line between the two "
+        f"{things}' codes and decodes every step. The last row blends the pixels instead."
+    )
+    for model_name in chosen:
+        model = loaded[model_name]
+        st.image(
+            common.tile(_path(model, start, end, steps), steps, zoom=2),
+            caption=f"{model_name}: {KIND_WORDS[model.config.kind]}",
+        )
+    st.image(
+        common.tile(generation.cross_fade(start, end, steps), steps, zoom=2),
+        caption="Pixels: a plain cross-fade",
+    )
+
+
+def _path_ends(test: Split) -> tuple[np.ndarray, np.ndarray, str, str] | None:
+    """The two images to travel between (a test image or the drawing, then a test image)."""
+    source = st.segmented_control(
+        "From",
+        ["A test image", "My drawing"],
+        default="A test image",
+        required=True,
+        key="generate_from",
+    )
+    first, second, _ = st.columns([1, 1, 2])
+    end_index = second.number_input("To test image", 0, len(test) - 1, 1, key="generate_end")
+    if source == "My drawing":
+        start = st.session_state.get(DRAWING_KEY)
+        if start is None:
+            st.info("Draw a digit on the **Draw** page first; it will show up here.")
+            return None
+        start_label = "your drawing"
+    else:
+        start_index = first.number_input(
+            "From test image", 0, len(test) - 1, 0, key="generate_start"
+        )
+        start, start_label = common.test_images(test, start_index), f"test image #{start_index}"
+    return (
+        np.ravel(start),
+        common.test_images(test, end_index),
+        start_label,
+        f"test image #{end_index}",
+    )
+
+
+@common.by_model(shared_entries=32, session_entries=12)
+def _path(model: Autoencoder, start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
+    return generation.interpolation_row(model, start, end, steps)
+
+
+if __name__ == "__main__":  # Streamlit runs each page file as __main__
+    generate_page()
