@@ -9,11 +9,11 @@ visitor asks for it.
 
 from __future__ import annotations
 
+import fcntl
 import json
-import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,11 +24,13 @@ from autoencoder.data import load_dataset
 from autoencoder.evaluation import evaluate
 from autoencoder.files import atomic_write_bytes
 from autoencoder.network import Autoencoder
+from autoencoder.training import EpochReport
 
 ZOO_DIR = Path(__file__).resolve().parent.parent / "assets" / "zoo"
 MANIFEST = "manifest.json"
 DEFAULT_NAME = "dense-32"  # the seed's network, the app's default model
 DEEP = (256, 128)
+CONV = (16, 32)  # a third of (32, 64)'s CPU time per epoch, so more epochs fit in the build
 
 
 @dataclass(frozen=True)
@@ -49,16 +51,28 @@ def _entries() -> list[ZooEntry]:
         )
         for size in (2, 4, 8, 16, 32, 64)
     ]
-    conv_epochs = {2: 15, 8: 15, 16: 15, 32: 30}
+    conv_epochs = {2: 10, 8: 10, 16: 10, 32: 30}
     entries += [
         ZooEntry(
             f"conv-{size}",
             f"Convolutional: two stride-2 convolutions to a linear code of {size}, mirrored back.",
-            Config.for_family("conv", latent_dim=size, epochs=epochs, batch_size=128),
+            Config.for_family("conv", filters=CONV, latent_dim=size, epochs=epochs, batch_size=128),
         )
         for size, epochs in conv_epochs.items()
     ]
     entries += [
+        ZooEntry(
+            "conv-deep-32",
+            "Convolutional with a dense layer of 128 on each side of a linear code of 32.",
+            Config.for_family(
+                "conv",
+                filters=CONV,
+                hidden_units=(128,),
+                latent_dim=32,
+                epochs=40,
+                batch_size=128,
+            ),
+        ),
         ZooEntry(
             "deep-32",
             "Deep dense: 784-256-128-32 and back, linear code.",
@@ -69,27 +83,45 @@ def _entries() -> list[ZooEntry]:
             "Denoising deep dense: trained to rebuild clean digits from ones with Gaussian "
             "noise (std 0.5).",
             Config(
-                hidden_units=DEEP, code_activation="linear", noise="gaussian", noise_level=0.5,
+                hidden_units=DEEP,
+                code_activation="linear",
+                noise="gaussian",
+                noise_level=0.5,
                 epochs=50,
             ),
         ),
         ZooEntry(
             "vae-2",
             "Variational, 2-number code: its decoded plane is a map of the digits.",
-            Config(hidden_units=DEEP, latent_dim=2, code_activation="linear", variational=True,
-                   epochs=50),
+            Config(
+                hidden_units=DEEP,
+                latent_dim=2,
+                code_activation="linear",
+                variational=True,
+                epochs=50,
+            ),
         ),
         ZooEntry(
             "vae-32",
             "Variational, 32-number code: sample the prior and get digits.",
-            Config(hidden_units=DEEP, latent_dim=32, code_activation="linear", variational=True,
-                   epochs=50),
+            Config(
+                hidden_units=DEEP,
+                latent_dim=32,
+                code_activation="linear",
+                variational=True,
+                epochs=50,
+            ),
         ),
         ZooEntry(
             "fashion-conv-32",
             "Convolutional, code of 32, trained on Fashion-MNIST clothes.",
             Config.for_family(
-                "conv", latent_dim=32, epochs=20, batch_size=128, dataset="fashion_mnist"
+                "conv",
+                filters=CONV,
+                latent_dim=32,
+                epochs=12,
+                batch_size=128,
+                dataset="fashion_mnist",
             ),
         ),
     ]
@@ -128,7 +160,7 @@ def read_manifest(folder: Path | None = None) -> list[dict[str, Any]]:
 def load(name: str, folder: Path | None = None) -> Autoencoder:
     """A zoo model by name (its folder under assets/zoo)."""
     entry(name)  # an unknown name never becomes a path
-    return load_model((folder or ZOO_DIR) / name)
+    return load_model((folder or ZOO_DIR) / name, shown_as=f"the zoo model {name}")
 
 
 def manifest_entry(item: ZooEntry, model: Autoencoder, metrics: dict[str, Any]) -> dict[str, Any]:
@@ -175,7 +207,7 @@ def build(
             shutil.copytree(item.copy_of, target)
             model = load_model(target)
         else:
-            trained = train(dataset, item.config)
+            trained = train(dataset, item.config, on_epoch_end=_print_epoch(item.name))
             record = {**trained.record, "name": item.name, "description": item.description}
             model = Autoencoder(config=trained.config, weights=trained.weights, record=record)
             save_model(model, target)
@@ -189,11 +221,24 @@ def build(
     return read_manifest(folder)
 
 
+def _print_epoch(name: str) -> Callable[[EpochReport], None]:
+    def report(epoch: EpochReport) -> None:
+        print(
+            f"  {name} epoch {epoch.epoch}/{epoch.epochs}: loss {epoch.loss:.4f}, "
+            f"val_loss {epoch.val_loss:.4f}, {epoch.seconds:.0f} s",
+            flush=True,
+        )
+
+    return report
+
+
 def _update_manifest(folder: Path, model_entry: dict[str, Any]) -> None:
-    models = [model for model in read_manifest(folder) if model["name"] != model_entry["name"]]
-    models.append(model_entry)
-    order = {item.name: index for index, item in enumerate(ZOO)}
-    models.sort(key=lambda model: order.get(model["name"], len(order)))
-    text = json.dumps({"models": models}, indent=1) + "\n"
-    atomic_write_bytes(folder / MANIFEST, text.encode())
-    os.utime(folder)
+    # Builds of different models may run at once: one read-modify-write at a time.
+    with open(folder / ".manifest.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        models = [model for model in read_manifest(folder) if model["name"] != model_entry["name"]]
+        models.append(model_entry)
+        order = {item.name: index for index, item in enumerate(ZOO)}
+        models.sort(key=lambda model: order.get(model["name"], len(order)))
+        text = json.dumps({"models": models}, indent=1) + "\n"
+        atomic_write_bytes(folder / MANIFEST, text.encode())
