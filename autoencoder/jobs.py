@@ -57,6 +57,10 @@ CGROUP_ROOT = Path("/sys/fs/cgroup")
 RUN_PEAK_MB = 900  # one training child's peak RSS, as measured by the lead (training.py)
 SERVER_BUDGET_MB = 700  # the Streamlit server itself, its caches and its sessions
 MAX_RUNS = 2  # even on a big host: the runs share the CPU, each only gets slower
+# A training child's environment (benchmarks/train_memory.py measures its peak):
+# glibc gives each of TensorFlow's many threads a malloc arena of its own unless
+# told otherwise, and the freed memory in them is never returned.
+CHILD_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3", "MALLOC_ARENA_MAX": "2"}
 UNLIMITED_BYTES = 2**60  # cgroup v1 writes "no limit" as a number near 2**63
 
 # Lifecycle, in seconds.
@@ -382,7 +386,8 @@ class TrainingJob:
         return lines[-1] if lines else "training ended without a word"
 
     def result(self) -> Autoencoder:
-        return load_model(self.folder / "model")
+        # The folder is the server's: messages say "your trained model", never its path.
+        return load_model(self.folder / "model", shown_as="your trained model")
 
     def cleanup(self) -> None:
         """End the child if it still runs, reap it, and remove the folder (at once)."""
@@ -571,7 +576,7 @@ def _spawn(
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])
         ),
-        "TF_CPP_MIN_LOG_LEVEL": "3",
+        **CHILD_ENVIRONMENT,
     }
     with (
         open(folder / "progress.jsonl", "wb") as progress,

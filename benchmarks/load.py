@@ -54,17 +54,26 @@ SESSIONS_PER_BROWSER = 5
 STEP_TIMEOUT_MS = 90_000
 PAUSE_SECONDS = 0.2  # between a visitor's steps: busy, but not a machine
 ARRIVAL_SECONDS = 0.5  # between one visitor's first page load and the next's
+POLL_MS = 50  # how often a page checks whether a step's result is on screen
 SETTLE_SECONDS = 45  # longest wait for memory to settle once the sessions have closed
 TARGET_FIRST_VISIT_MB = 150
 TARGET_PEAK_MB = 1200
 TARGET_SETTLED_MB = 100
 LOG_ERROR = re.compile(r"Traceback|\bERROR\b|Uncaught app|Exception in")
 
+# The drawing surface: fabric's top layer in older streamlit-drawable-canvas, "ink" in 0.13.
+CANVAS = "canvas.upper-canvas, canvas.ink"
+# A latent slider: the server's (st.slider) or the live component's.
+SLIDERS = '[data-testid="stSlider"] input[type="range"], .live input[type="range"]'
 # Pages by URL path, and what shows that each is ready.
 PAGES = {
-    "Draw": ("", "h1('Draw a digit') && deep('canvas.upper-canvas')"),
+    "Draw": ("", f"h1('Draw a digit') && deep('{CANVAS}')"),
     "Test images": ("samples", "h1('Test images') && images() >= 3"),
-    "Explore the code": ("latent", "h1('Explore the code') && figure('Decoded from the sliders')"),
+    "Explore the code": ("latent", "h1('Explore the code') && decoded()"),
+    "Denoise": ("denoise", "h1('Denoise')"),
+    "Generate": ("generate", "h1('Generate')"),
+    "Compare": ("compare", "h1('Compare')"),
+    "Is it a digit?": ("detect", "h1('Is it a digit?')"),
     "Train your own": ("train", "h1('Train your own')"),
 }
 # Helpers for the conditions above; "idle": the rerun has finished and nothing is stale.
@@ -80,6 +89,15 @@ const caption = prefix => [...document.querySelectorAll('[data-testid=stCaptionC
 const deep = (selector, root = document) => root.querySelector(selector)
     || [...root.querySelectorAll('*')].filter(e => e.shadowRoot)
         .map(e => deep(selector, e.shadowRoot)).find(Boolean);
+// The decoded picture: the server's image, or the live component's canvas (views/live.py),
+// as a string that changes when the picture does.
+const decoded = () => {
+    const server = figure('Decoded from the sliders');
+    if (server) return server.querySelector('img').src;
+    const live = deep("canvas[aria-label='Decoded from the sliders']");
+    return live ? live.toDataURL() : null;
+};
+const shown = text => document.querySelector('[data-testid=stMain]').innerText.includes(text);
 const idle = () => !document.querySelector('[data-testid=stStatusWidgetRunningIcon]')
     && !document.querySelector('[data-testid=stElementContainer][data-stale=true]');
 """
@@ -241,17 +259,20 @@ class Visitor:
     flows_done: int = 0
     exceptions: int = 0
     failures: list[str] = field(default_factory=list)
+    step: str = ""  # the step under way, for a failure's message
 
     async def timed(
         self, page, step: str, action: Callable[[], Awaitable[object]], ready: str, arg=None
     ) -> None:
         """Do ``action``; wait until the JS condition ``ready`` holds with the rerun done."""
+        self.step = step
         start = await page.evaluate("performance.now()")
         await action()
         handle = await page.wait_for_function(
             f"arg => {{ {HELPERS} return ({ready}) && idle() && performance.now(); }}",
             arg=arg,
             timeout=STEP_TIMEOUT_MS,
+            polling=POLL_MS,
         )
         self.latencies.setdefault(step, []).append(await handle.json_value() - start)
         self.exceptions += await page.locator('[data-testid="stException"]').count()
@@ -267,12 +288,12 @@ class Visitor:
                 lambda: page.goto(url, wait_until="commit"),
                 PAGES["Draw"][1],
             )
-        clear = page.get_by_role("button", name="Clear the canvas")
-        if await page.get_by_text("Model input (28x28)").count():
+        clear = page.get_by_role("button", name=re.compile(r"^Clear"))  # "Clear (the canvas)"
+        if await page.get_by_text("Reconstruction error").count():
             await clear.click()
             await page.get_by_text("Draw one digit").wait_for(timeout=STEP_TIMEOUT_MS)
         await self.timed(
-            page, "draw", lambda: draw_stroke(page, rng), "figure('Model input (28x28)')"
+            page, "draw", lambda: draw_stroke(page, rng), "shown('Reconstruction error')"
         )
         await self.switch(page, "Test images")
         before = await page.evaluate(f"() => {{ {HELPERS} return caption('Test images '); }}")
@@ -297,20 +318,16 @@ class Visitor:
 
         await self.timed(page, "index 9999", look_up, "caption('Test images 9999:')")
         await self.switch(page, "Explore the code")
-        before = await decoded_source(page)
-        thumb = page.locator('[data-testid="stSlider"] input[type="range"]').nth(rng.randrange(8))
+        before = await page.evaluate(f"() => {{ {HELPERS} return decoded(); }}")
+        thumb = page.locator(SLIDERS).nth(rng.randrange(8))
 
         async def slide() -> None:
+            # To the other end: a ReLU unit often starts at its lowest value already.
+            at_top = await thumb.evaluate("input => Number(input.value) >= Number(input.max)")
             await thumb.focus()
-            await page.keyboard.press("End" if round_ % 2 == 0 else "Home")
+            await page.keyboard.press("Home" if at_top else "End")
 
-        await self.timed(
-            page,
-            "latent slider",
-            slide,
-            "figure('Decoded from the sliders').querySelector('img').src !== arg",
-            before,
-        )
+        await self.timed(page, "latent slider", slide, "decoded() && decoded() !== arg", before)
         await self.switch(page, "Draw")
 
     async def switch(self, page, title: str) -> None:
@@ -328,7 +345,9 @@ class Visitor:
                     await self.flow(page, url, round_)
                     self.flows_done += 1
                 except Exception as error:  # a timeout or a missing element: count, go on
-                    self.failures.append(f"session {self.number}, round {round_}: {error}"[:300])
+                    self.failures.append(
+                        f"session {self.number}, round {round_}, {self.step}: {error}"[:300]
+                    )
                     with contextlib.suppress(Exception):
                         await page.goto(url, wait_until="commit")
         finally:
@@ -337,7 +356,7 @@ class Visitor:
 
 async def draw_stroke(page, rng: random.Random) -> None:
     """A hand-drawn-looking 7 or 1, dragged in small mouse steps."""
-    canvas = page.locator("canvas.upper-canvas").first
+    canvas = page.locator(CANVAS).first
     box = await canvas.bounding_box()
     jitter = [rng.uniform(-15, 15) for _ in range(6)]
     if rng.random() < 0.5:
@@ -349,12 +368,6 @@ async def draw_stroke(page, rng: random.Random) -> None:
     for x, y in points[1:]:
         await page.mouse.move(box["x"] + x, box["y"] + y, steps=6)
     await page.mouse.up()
-
-
-async def decoded_source(page) -> str:
-    return await page.evaluate(
-        f"() => {{ {HELPERS} return figure('Decoded from the sliders').querySelector('img').src; }}"
-    )
 
 
 # --- Phases --------------------------------------------------------------------------------
@@ -520,7 +533,7 @@ class Visit:
     page: str
     rss_mb: float  # server RSS increase, settled after the page is ready
     peak_mb: float  # server peak RSS increase during the visit
-    overflow: list[str]  # what scrolls sideways at 1280 px
+    overflow: list[str]  # what scrolls sideways at 1280 px (or that the page never got ready)
 
 
 # What is wider than the screen or clips its content: the page, or a segmented control.
@@ -535,6 +548,7 @@ OVERFLOW = """() => [
 
 async def visit_pages(url: str, titles: list[str], sampler: MemorySampler) -> list[Visit]:
     """One session opening each page of ``titles`` in turn; what each visit cost."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeoutError
     from playwright.async_api import async_playwright
 
     visits = []
@@ -550,10 +564,16 @@ async def visit_pages(url: str, titles: list[str], sampler: MemorySampler) -> li
             before = sampler.sample()[0]
             sampler.reset()
             await page.goto(f"{url}/{path}", wait_until="commit")
-            await page.wait_for_function(f"() => {{ {HELPERS} return ({ready}) && idle(); }}")
+            try:
+                await page.wait_for_function(
+                    f"() => {{ {HELPERS} return ({ready}) && idle(); }}", polling=POLL_MS
+                )
+                overflow = []
+            except PlaywrightTimeoutError:  # a page in flux: say so, measure the others
+                overflow = [f"NOT READY in {STEP_TIMEOUT_MS // 1000} s"]
             await page.wait_for_timeout(1000)  # the rerun's last messages
             after = sampler.sample()[0]
-            overflow = await page.evaluate(OVERFLOW)
+            overflow += await page.evaluate(OVERFLOW)
             visits.append(Visit(title, after - before, sampler.server_peak - before, overflow))
         await browser.close()
     return visits

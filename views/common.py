@@ -16,7 +16,6 @@ anonymous, so memory is kept in bounds by construction:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,6 +37,7 @@ from autoencoder.data import (
 )
 from autoencoder.jobs import TrainingJob
 from autoencoder.network import Autoencoder
+from views import models
 
 OWN_MODEL_KEY = "own_model"  # a model this session trained or uploaded
 JOB_KEY = "training_job"  # the running job: a process handle, which no widget can hold
@@ -46,23 +46,24 @@ ZOOM = 8  # 28 px -> 224 px on screen, pixels kept sharp
 
 BY_FINGERPRINT = {Autoencoder: attrgetter("fingerprint")}  # a model's cache key: its content
 SESSION_ENTRIES = 2  # a visitor's own models whose results their session keeps
-SHARED_BYTES = "16MB"  # per cached function, over all sessions (entries are < 1 MB)
+SHARED_BYTES = "16MB"  # per cached function, over all sessions (entries are < 0.5 MB)
 SESSION_BYTES = "4MB"  # per cached function and session
-CHUNK = metrics.CHUNK  # test images converted to float32 at a time
 
 Result = TypeVar("Result")
 
 
 def is_shipped(model: Autoencoder) -> bool:
-    """A model of the app itself, whose results every session may share.
+    """The process' own copy of the default or a zoo model, whose results every session
+    may share; anything a visitor trained or uploaded is theirs alone.
 
-    Only these are cached across sessions: anything a visitor trained or
-    uploaded is theirs alone. (Zoo models, once shipped, belong here too.)
+    Identity, not the fingerprint: an upload of the very same file is still the visitor's.
     """
     try:
-        return model is default_model()
+        if model is default_model():
+            return True
     except ModelLoadError:
-        return False
+        pass
+    return models.is_zoo_model(model)
 
 
 def by_model(
@@ -100,26 +101,24 @@ def by_model(
 
 
 def _release_freed_memory() -> None:
-    """Hand memory freed by a big computation back to the OS.
+    """Hand the pages freed by a big computation back to the OS.
 
-    glibc keeps freed heap pages in each thread's arena for reuse, and
-    Streamlit runs every session in a thread of its own, so without this the
-    server's RSS only ever grows.
+    glibc keeps freed heap memory for reuse, in one arena per thread, and
+    Streamlit runs each session's script in a thread: trimming after a cache
+    miss here gives back 5-10 MB a visit that would otherwise stay.
     """
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
 
 
-def _libc() -> Any:
-    name = ctypes.util.find_library("c")
+def _glibc() -> Any:
     try:
-        libc = ctypes.CDLL(name) if name else None
+        return ctypes.CDLL("libc.so.6")  # Linux, as on Community Cloud; elsewhere no trimming
     except OSError:
         return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
 
 
-_LIBC = None
+_LIBC = _glibc()
 
 
 @st.cache_resource(show_spinner="Loading the model ...", max_entries=1)
@@ -197,17 +196,18 @@ def _training_status(job: TrainingJob) -> None:
 
 @st.cache_resource(show_spinner="Loading the test images ...", max_entries=len(DATASETS))
 def shared_test_split(name: str) -> Split:
-    """One copy of a dataset's test images per process, shared by every session: read it,
-    never write to it.
+    """One copy of a dataset's test images per process, shared by every session, read-only.
 
     (``st.cache_data`` would hand each caller its own unpickled 31 MB copy.)
     """
-    return load_dataset(name, include_train=False).test
+    split = load_dataset(name, include_train=False).test
+    for array in (stored_pixels(split), split.labels):
+        array.flags.writeable = False  # one session must not change another's images
+    return split
 
 
 def load_test_images(name: str) -> Split | None:
-    """The test images of ``name`` (shared: read, never write), or None after saying how to
-    provide them."""
+    """The test images of ``name``, or None after saying how to provide them."""
     try:
         return shared_test_split(name)
     except (DatasetUnavailableError, FileNotFoundError, ValueError) as error:
@@ -238,7 +238,7 @@ class ImageErrors:
     mse: np.ndarray
 
 
-@by_model(shared_entries=4, spinner="Scoring every test image ...")
+@by_model(shared_entries=16, spinner="Scoring every test image ...")
 def image_errors(model: Autoencoder, name: str) -> ImageErrors:
     """BCE and MSE of every test image, a chunk at a time."""
     bce, mse = metrics.score(stored_pixels(shared_test_split(name)), model.reconstruct)
@@ -266,7 +266,7 @@ class CodeSummary:
     points: np.ndarray  # (n, 2) float32: each code on the plane of the two main directions
 
 
-@by_model(shared_entries=4, spinner="Encoding the test images ...")
+@by_model(shared_entries=16, spinner="Encoding the test images ...")
 def code_summary(model: Autoencoder, name: str) -> CodeSummary:
     """Statistics, class means and map points of every test image's code.
 
@@ -276,8 +276,8 @@ def code_summary(model: Autoencoder, name: str) -> CodeSummary:
     pixels = stored_pixels(test)
     codes = np.concatenate(
         [
-            model.encode(metrics.unit_floats(pixels[i : i + CHUNK]))
-            for i in range(0, len(test), CHUNK)
+            model.encode(metrics.unit_floats(pixels[i : i + metrics.CHUNK]))
+            for i in range(0, len(test), metrics.CHUNK)
         ]
     )
     stats = latent.statistics(codes, non_negative=model.config.code_activation == "relu")

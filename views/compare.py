@@ -4,7 +4,7 @@ reconstruction improves with the code size (rate against distortion)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import streamlit as st
@@ -16,6 +16,10 @@ from autoencoder.data import Split
 from autoencoder.network import Autoencoder
 from views import common, models
 from views.draw import DRAWING_KEY
+
+if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
+    import altair as alt
+    import pandas as pd
 
 OWN = "your model"  # the option for the visitor's own model: zoo names have no spaces
 PREFERRED = ("dense-32", "conv-32", "pca-32")  # one of each family, all with a code of 32
@@ -37,6 +41,7 @@ SERIES_COLOURS = {
     "fashion-conv": "#db2777",
     OWN: "#dc2626",
 }
+OTHER_COLOUR = "#374151"  # a series added to the zoo later, until it gets a colour
 
 
 def compare_page() -> None:
@@ -108,8 +113,8 @@ def _load(name: str, own: Autoencoder | None) -> Autoencoder | None:
         return own
     try:
         if name == zoo.DEFAULT_NAME:
-            # The zoo's dense-32 is a byte-for-byte copy of the shipped model: reuse the
-            # copy already loaded, whose results every session shares.
+            # The zoo's dense-32 is a byte-for-byte copy of the shipped model: use the copy
+            # every page already loaded (this also works before the zoo is built).
             return common.default_model()
         return models.zoo_model(name)
     except (KeyError, ValueError, OSError, ModelLoadError) as error:
@@ -211,7 +216,7 @@ def _pick(test: Split, source: str, first: Autoencoder, name: str) -> np.ndarray
     return np.sort(rng.choice(pool, size=min(count, len(pool)), replace=False))
 
 
-@common.by_model(shared_entries=64, session_entries=16)
+@common.by_model(shared_entries=64, session_entries=32)
 def _reconstructions(model: Autoencoder, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One batched pass: the reconstructions (float32, (n, 784)) and their BCE."""
     outputs = model.reconstruct(images)
@@ -312,10 +317,16 @@ def _rate_distortion(
     if points.empty:
         st.caption(f"No model trained on {DATASET_LABELS[name]} has test figures yet.")
         return
-    series = sorted(set(points["series"]), key=list(SERIES_COLOURS).index)
+    known = list(SERIES_COLOURS)
+    series = sorted(
+        set(points["series"]),
+        key=lambda item: (item not in known, known.index(item) if item in known else item),
+    )
     colour = alt.Color(
         "series:N",
-        scale=alt.Scale(domain=series, range=[SERIES_COLOURS[item] for item in series]),
+        scale=alt.Scale(
+            domain=series, range=[SERIES_COLOURS.get(item, OTHER_COLOUR) for item in series]
+        ),
         title="family",
     )
     x = alt.X(
@@ -363,8 +374,13 @@ def _rate_distortion(
 
 
 def _drawing_layer(
-    drawing: np.ndarray, points: Any, own: Autoencoder | None, x: Any, y: Any, colour: Any
-) -> Any:
+    drawing: np.ndarray,
+    points: pd.DataFrame,
+    own: Autoencoder | None,
+    x: alt.X,
+    y: alt.Y,
+    colour: alt.Color,
+) -> alt.Chart:
     """Your drawing's PSNR under every model on the chart, as hollow diamonds."""
     import altair as alt
     import pandas as pd

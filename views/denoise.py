@@ -26,8 +26,9 @@ LEVEL_MEANING = {
 NOISE_SEED = 0  # the same draw at every level: moving the slider only makes it stronger
 CURVE_IMAGES = 500  # the first test images, scored at every level of the chart
 INDEX_KEY = "denoise_index"
-SEED_TITLE = f"{DEFAULT_NAME} (seed's)"
-DENOISER_TITLE = f"{DENOISER} (denoising)"
+SEED_LEGEND = f"{DEFAULT_NAME} (seed's)"
+DENOISER_LEGEND = f"{DENOISER} (denoising)"
+CURVE_COLOURS = ["#8c8c8c", "#1f77b4", "#d62728"]  # noisy input, seed's model, denoiser
 
 
 def denoise_page() -> None:
@@ -58,9 +59,10 @@ def denoise_page() -> None:
     level_column.caption(f"The level is {LEVEL_MEANING[kind]}.")
     clean = _chosen_image(test)
     if clean is not None:
-        shown = {SEED_TITLE: seed_model}
+        # Short captions: a caption wider than its picture would stretch the picture.
+        shown = {DEFAULT_NAME: seed_model}
         if denoiser is not None:
-            shown[DENOISER_TITLE] = denoiser
+            shown[DENOISER] = denoiser
         result = denoising.restore(list(shown.values()), clean, kind, level, NOISE_SEED)
         panels = [(clean, "Clean"), (result.noisy, f"Noisy: {result.noisy_psnr:.1f} dB")]
         panels += [
@@ -137,9 +139,9 @@ def _chart(
     """PSNR against the noise level: the noisy input and each model, a rule at ``level``."""
     levels = list(denoising.CURVE_LEVELS)
     curves = {"noisy input": _noisy_curve(name, kind)}
-    curves[SEED_TITLE] = _psnr_curve(seed_model, name, kind)
+    curves[SEED_LEGEND] = _psnr_curve(seed_model, name, kind)
     if denoiser is not None:
-        curves[DENOISER_TITLE] = _psnr_curve(denoiser, name, kind)
+        curves[DENOISER_LEGEND] = _psnr_curve(denoiser, name, kind)
     table = pd.DataFrame(
         [
             {"level": lvl, "PSNR (dB)": psnr, "image": series}
@@ -153,7 +155,11 @@ def _chart(
         .encode(
             x=alt.X("level:Q", title="noise level"),
             y=alt.Y("PSNR (dB):Q", scale=alt.Scale(zero=False)),
-            color=alt.Color("image:N", sort=list(curves), title=None),
+            color=alt.Color(
+                "image:N",
+                scale=alt.Scale(domain=list(curves), range=CURVE_COLOURS[: len(curves)]),
+                title=None,
+            ),
             tooltip=["image", "level", alt.Tooltip("PSNR (dB):Q", format=".1f")],
         )
     )

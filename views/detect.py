@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
@@ -13,6 +13,9 @@ from autoencoder.config import DATASET_LABELS
 from autoencoder.network import Autoencoder
 from views import common, models
 from views.draw import DRAWING_KEY
+
+if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
+    import altair as alt
 
 INSIDE, OUTSIDE = "mnist", "fashion_mnist"  # what the models learnt, and what they did not
 OWN = "your model"  # the option for the visitor's own model: zoo names have no spaces
@@ -103,8 +106,8 @@ def _choose_model() -> Autoencoder | None:
         return own
     try:
         if name == zoo.DEFAULT_NAME:
-            # The zoo's dense-32 is a byte-for-byte copy of the shipped model: reuse the
-            # copy already loaded, whose results every session shares.
+            # The zoo's dense-32 is a byte-for-byte copy of the shipped model: use the copy
+            # every page already loaded (this also works before the zoo is built).
             return common.default_model()
         return models.zoo_model(name)
     except (KeyError, ValueError, OSError, ModelLoadError) as error:
@@ -112,7 +115,9 @@ def _choose_model() -> Autoencoder | None:
         return None
 
 
-@common.by_model(shared_entries=16, session_entries=8, spinner="Scoring 20,000 test images ...")
+@common.by_model(
+    shared_entries=len(zoo.ZOO), session_entries=8, spinner="Scoring 20,000 test images ..."
+)
 def _separation(model: Autoencoder, inside: str, outside: str) -> detection.Separation:
     """Every test image's error under ``model``, both sets, and the ROC curve they give."""
     return detection.separation(
@@ -201,7 +206,7 @@ def _histogram_chart(
     st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
 
 
-def _mark(at: float, what: str, *, dashed: bool, line: int) -> Any:
+def _mark(at: float, what: str, *, dashed: bool, line: int) -> alt.LayerChart:
     """A labelled vertical line at error ``at``; ``line`` stacks the labels so they never
     overlap."""
     import altair as alt

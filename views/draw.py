@@ -18,7 +18,7 @@ from autoencoder.preprocess import (
     read_image,
     to_mnist,
 )
-from views import common
+from views import common, live
 
 CANVAS_SIDE = 280  # 10x the model's 28 px, as big as a finger-drawn digit wants
 DRAWING_KEY = "drawn_digit"  # the digit the Draw page shows, for the latent explorer
@@ -26,6 +26,8 @@ UNUSUAL_PERCENTILE = 99  # errors above this share of test digits look unlike a 
 BRUSHES = {"Thin": 12, "Medium": 20, "Thick": 32}  # stroke widths, in canvas pixels
 IMAGES_WIDTH = 3 * 224 + 2 * 16  # px: three images at their own size, or less
 UPLOAD_CACHE_ENTRIES = 8  # decoded uploads kept (each < 2 MB), so reruns skip decoding
+HINT = "Draw one digit, 0 to 9, with the mouse or a finger."
+CAPTIONS = ("Model input (28x28)", "Reconstruction", "Error: red = extra ink, blue = missing ink")
 
 # streamlit-drawable-canvas 0.13 has no display_toolbar argument, and its toolbar sits
 # in a shadow root that page CSS cannot reach: the component's own stylesheet is the
@@ -58,6 +60,21 @@ def draw_page() -> None:
         key="draw_source",
         label_visibility="collapsed",
     )
+    if source == "Draw":
+        # In the browser, the pictures follow the pen; its drawing arrives when a stroke ends.
+        pad = live.drawing_pad(
+            model,
+            BRUSHES,
+            st.session_state.get("brush", "Medium"),
+            side=CANVAS_SIDE,
+            captions=list(CAPTIONS),
+            hint=HINT,
+            on_change=_keep_drawing,
+        )
+        if pad is not None:
+            if pad.digit is not None:
+                show_reconstruction(model, pad.digit, pictures=False)
+            return
     # On a phone the columns stack: the result comes right under the canvas, whose
     # controls are kept short, so a drawing's reconstruction shows without scrolling.
     drawing_column, result_column = st.columns([1, 1.6], gap="medium")
@@ -105,7 +122,7 @@ def _canvas_ink() -> np.ndarray | None:
     objects = (result.json_data or {}).get("objects") or []
     image = result.image_data if objects else None
     if image is None:
-        st.caption("Draw one digit, 0 to 9, with the mouse or a finger.")
+        st.caption(HINT)
         return None
     return canvas_to_ink(image)
 
@@ -113,6 +130,14 @@ def _canvas_ink() -> np.ndarray | None:
 def _forget_drawing() -> None:
     """The drawing changed: the run that follows stores the new digit, if there is one."""
     st.session_state.pop(DRAWING_KEY, None)
+
+
+def _keep_drawing(digit: np.ndarray | None) -> None:
+    """A stroke ended on the live pad: its drawing, or none once undone or cleared."""
+    if digit is None:
+        _forget_drawing()
+    else:
+        st.session_state[DRAWING_KEY] = digit
 
 
 def _trim_canvas_toolbar() -> None:
@@ -160,20 +185,24 @@ def _read_picture(data: bytes) -> Picture:
     return read_image(data)
 
 
-def show_reconstruction(model: Autoencoder, digit: np.ndarray) -> None:
-    """The 28x28 input, its reconstruction, the error map, and how unusual the error is."""
+def show_reconstruction(model: Autoencoder, digit: np.ndarray, *, pictures: bool = True) -> None:
+    """The 28x28 input, its reconstruction, the error map, and how unusual the error is.
+
+    ``pictures=False``: the live pad already shows the three pictures.
+    """
     reconstruction = model.reconstruct(digit)
     # One row: a 28x28 array would read as 28 images of 28 pixels.
     error = float(metrics.bce_per_image(digit.reshape(1, -1), reconstruction.reshape(1, -1))[0])
-    images = {
-        "Model input (28x28)": common.enlarge(digit),
-        "Reconstruction": common.enlarge(reconstruction),
-        "Error: red = extra ink, blue = missing ink": common.error_map(digit, reconstruction),
-    }
-    # One row even on a phone (st.columns would stack or scroll there): a third each.
-    with st.container(horizontal=True, gap="small", wrap=False, width=IMAGES_WIDTH):
-        for caption, image in images.items():
-            st.container().image(image, caption=caption, width="stretch")
+    if pictures:
+        images = [
+            common.enlarge(digit),
+            common.enlarge(reconstruction),
+            common.error_map(digit, reconstruction),
+        ]
+        # One row even on a phone (st.columns would stack or scroll there): a third each.
+        with st.container(horizontal=True, gap="small", wrap=False, width=IMAGES_WIDTH):
+            for caption, image in zip(CAPTIONS, images, strict=True):
+                st.container().image(image, caption=caption, width="stretch")
     quantiles = model.record.get("metrics", {}).get("bce_quantiles")
     if not quantiles:
         st.metric("Reconstruction error (BCE)", f"{error:.3f}")

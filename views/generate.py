@@ -206,18 +206,20 @@ def _map_chart(
     fine grid whose nearest point a click selects: a click anywhere picks a code."""
     names = CLASS_NAMES[name]
     scale = alt.Scale(domain=[-MAP_LIMIT, MAP_LIMIT], nice=False)
-    x, y = alt.X("z0:Q", scale=scale), alt.Y("z1:Q", scale=scale)
+    x, y = alt.X("z0:Q", scale=scale, title="z0"), alt.Y("z1:Q", scale=scale, title="z1")
     points = pd.DataFrame({"z0": codes[:, 0], "z1": codes[:, 1], "class": np.array(names)[labels]})
+    classes = alt.Color("class:N", sort=list(names), scale=alt.Scale(scheme="category10"))
     dots = (
         alt.Chart(points)
         .mark_circle(size=14, opacity=0.6, clip=True)
-        .encode(x=x, y=y, color=alt.Color("class:N", sort=list(names)), tooltip=["class"])
+        .encode(x=x, y=y, color=classes.title(None), tooltip=["class"])
     )
     span = generation.MANIFOLD_SPAN
+    corners = [(-span, -span), (span, -span), (span, span), (-span, span), (-span, -span)]
     square = (
-        alt.Chart(pd.DataFrame({"z0": [-span], "z1": [-span], "x2": [span], "y2": [span]}))
-        .mark_rect(fill=None, stroke="#555", strokeDash=[4, 4])
-        .encode(x=x, y=y, x2="x2", y2="y2")
+        alt.Chart(pd.DataFrame(corners, columns=["z0", "z1"]).reset_index())
+        .mark_line(color="#555", strokeDash=[4, 4], strokeWidth=1)
+        .encode(x=x, y=y, order="index")
     )
     cross = (
         alt.Chart(pd.DataFrame({"z0": [here[0]], "z1": [here[1]]}))
@@ -259,8 +261,9 @@ def _interpolation(test: Split, things: str) -> None:
     if ends is None:
         return
     start, end, start_label, end_label = ends
-    steps = st.slider("Steps", 5, 13, 9, key="generate_steps")
-    chosen = st.multiselect(
+    steps_column, models_column = st.columns([1, 2], gap="large")
+    steps = steps_column.slider("Steps", 5, 13, 9, key="generate_steps")
+    chosen = models_column.multiselect(
         "Through the code of", list(loaded), default=list(loaded), key="generate_path_models"
     )
     st.write(
@@ -281,14 +284,14 @@ def _interpolation(test: Split, things: str) -> None:
 
 def _path_ends(test: Split) -> tuple[np.ndarray, np.ndarray, str, str] | None:
     """The two images to travel between (a test image or the drawing, then a test image)."""
-    source = st.segmented_control(
+    source_column, first, second = st.columns([2, 1, 1], gap="large", vertical_alignment="bottom")
+    source = source_column.segmented_control(
         "From",
         ["A test image", "My drawing"],
         default="A test image",
         required=True,
         key="generate_from",
     )
-    first, second, _ = st.columns([1, 1, 2])
     end_index = second.number_input("To test image", 0, len(test) - 1, 1, key="generate_end")
     if source == "My drawing":
         start = st.session_state.get(DRAWING_KEY)

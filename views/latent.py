@@ -11,7 +11,7 @@ from autoencoder import latent
 from autoencoder.data import Split
 from autoencoder.latent import LatentStatistics
 from autoencoder.network import Autoencoder
-from views import common
+from views import common, live
 from views.draw import DRAWING_KEY
 
 RESET_KEY = "latent_reset"  # bumping it gives the sliders fresh keys: back to the start
@@ -112,6 +112,8 @@ def unit_sliders(
     model: Autoencoder, start: np.ndarray, stats: LatentStatistics, start_id: str
 ) -> None:
     """One slider per live unit; only this fragment reruns when one moves."""
+    if live.unit_sliders(model, start, stats, start_id) is not None:
+        return  # drawn in the browser, redrawn while a thumb moves
     generation = st.session_state.setdefault(RESET_KEY, 0)
     variational = model.config.variational
     low, high = latent.slider_bounds(stats, start, prior=variational)
@@ -156,6 +158,9 @@ def direction_sliders(
 ) -> None:
     """Sliders along the main directions of the codes, and a strip along each."""
     count = min(DIRECTIONS, int((~stats.dead).sum()))
+    if live.direction_sliders(model, start, stats, count, start_id) is not None:
+        _direction_strips(model, start, stats, count)  # drawn in the browser, as above
+        return
     generation = st.session_state.setdefault(RESET_KEY, 0)
     image_column, slider_column = st.columns([1, 2.4], gap="large")
     offsets = np.zeros(count)
@@ -173,22 +178,28 @@ def direction_sliders(
                 step=0.1,
                 key=f"direction-{start_id}-{generation}-{direction}",
             )
-    strips = [
-        latent.along_direction(start, stats, direction, STRIP_STEPS) for direction in range(count)
-    ]
-    decoded = model.decode(np.vstack([latent.move(start, stats, offsets), *strips]))
     with image_column:
-        st.image(common.enlarge(decoded[0]), caption="Decoded")
+        decoded = model.decode(latent.move(start, stats, offsets))
+        st.image(common.enlarge(decoded), caption="Decoded")
         st.button(
             "Reset to the start",
             icon=":material/restart_alt:",
             key="direction_reset",
             on_click=_reset,
         )
+    _direction_strips(model, start, stats, count)
+
+
+def _direction_strips(
+    model: Autoencoder, start: np.ndarray, stats: LatentStatistics, count: int
+) -> None:
+    strips = [
+        latent.along_direction(start, stats, direction, STRIP_STEPS) for direction in range(count)
+    ]
     st.caption(
         f"Each row: one direction, from -3 to +3 standard deviations ({len(STRIP_STEPS)} steps)."
     )
-    st.image(common.tile(decoded[1:], len(STRIP_STEPS)))
+    st.image(common.tile(model.decode(np.vstack(strips)), len(STRIP_STEPS)))
 
 
 def _reset() -> None:

@@ -1,8 +1,11 @@
-"""The zoo's shipped models, as pages use them: loaded on demand, shared by every session.
+"""The models a page can use: the zoo's, loaded on demand and shared by every session,
+and the sidebar's choice of which one every page works with.
 
 Zoo models are read-only files of the app itself, so one copy per process
 serves every visitor (``st.cache_resource``); the manifest holds their test
-figures, so listing them loads none.
+figures, so listing them loads none. The choice is the visitor's: it lives in
+their session and in the URL (``?model=conv-32``), so a copied link opens the
+same model.
 """
 
 from __future__ import annotations
@@ -12,14 +15,25 @@ from typing import Any
 import streamlit as st
 
 from autoencoder import zoo
+from autoencoder.artifact import ModelLoadError, load_model
 from autoencoder.network import Autoencoder
+from views.links import Link, one_of
 
 MAX_LOADED = len(zoo.ZOO)  # every zoo model is under 2 MB of weights
+CHOICE_KEY = "model_choice"  # the sidebar's selectbox: a zoo model's name, or OWN
+OWN = "own"  # the visitor's own trained or uploaded model
+KIND_NAMES = {"dense": "Dense", "conv": "Convolutional", "vae": "Variational", "pca": "PCA"}
 
 
 @st.cache_resource(max_entries=MAX_LOADED, show_spinner="Loading the model ...")
 def zoo_model(name: str) -> Autoencoder:
-    """A zoo model by name (KeyError for a name not in the zoo)."""
+    """A zoo model by name (KeyError for a name not in the zoo).
+
+    dense-32 is the shipped default model (the zoo holds a byte-identical
+    copy), read from assets/model so that it works before the zoo is built.
+    """
+    if name == zoo.DEFAULT_NAME:
+        return load_model(shown_as="the shipped model")
     return zoo.load(name)
 
 
@@ -31,10 +45,58 @@ def manifest() -> dict[str, dict[str, Any]]:
 
 def is_zoo_model(model: Autoencoder) -> bool:
     """True for the process' own copy of a zoo model (never for a visitor's upload)."""
-    name = model.record.get("name")
-    if not isinstance(name, str) or name not in manifest():
-        return False
+    for name in manifest() or {zoo.DEFAULT_NAME: {}}:
+        try:
+            if model is zoo_model(name):
+                return True
+        except (KeyError, ModelLoadError):
+            continue
+    return False
+
+
+def load(name: str) -> Autoencoder | None:
+    """A zoo model, or None after one sentence saying how to get it."""
     try:
-        return model is zoo_model(name)
-    except (KeyError, ValueError):
-        return False
+        return zoo_model(name)
+    except (KeyError, ModelLoadError):
+        st.info(
+            f"The model {name} is not in this copy of the app; build it with "
+            f"`python -m autoencoder zoo build --only {name}`."
+        )
+        return None
+
+
+def label(name: str) -> str:
+    """``Convolutional · code 32 · 23.8 dB`` for the picker and other lists."""
+    if name == OWN:
+        return "Your own model (this session only)"
+    entry = manifest().get(name)
+    if entry is None:
+        return name
+    extra = ", denoising" if entry.get("denoising") else ""
+    extra += ", Fashion-MNIST" if entry.get("dataset") == "fashion_mnist" else ""
+    return (
+        f"{KIND_NAMES.get(entry['kind'], entry['kind'])}{extra} · code {entry['latent_dim']} · "
+        f"{entry['metrics']['psnr']:.1f} dB ({name})"
+    )
+
+
+def _options(has_own: bool) -> list[str]:
+    """Zoo models grouped by family (the manifest's order), the visitor's own last."""
+    names = list(manifest()) or [zoo.DEFAULT_NAME]
+    order = list(KIND_NAMES)
+    names.sort(key=lambda name: order.index(manifest().get(name, {}).get("kind", "dense")))
+    return [*names, OWN] if has_own else names
+
+
+def picker(has_own: bool) -> str:
+    """The sidebar's model choice (a zoo name or OWN), kept in the session and the URL."""
+    options = _options(has_own)
+    link = Link("model", CHOICE_KEY, one_of(options))
+    link.seed()
+    if st.session_state.get(CHOICE_KEY) not in options:
+        # The default, or the visitor's own model until they pick another.
+        st.session_state[CHOICE_KEY] = OWN if has_own else zoo.DEFAULT_NAME
+    st.selectbox("Model", options, format_func=label, key=CHOICE_KEY)
+    link.keep(default=zoo.DEFAULT_NAME)
+    return st.session_state[CHOICE_KEY]

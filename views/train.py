@@ -11,7 +11,7 @@ import numpy as np
 import streamlit as st
 
 from autoencoder import jobs
-from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip
+from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip, record_of
 from autoencoder.config import DATASET_LABELS, Config
 from autoencoder.data import find_local
 from autoencoder.network import Autoencoder
@@ -179,7 +179,7 @@ def _start_button(config: Config, train_limit: int, training: bool) -> None:
         st.info(unavailable)
     else:
         _estimate(config, train_limit)
-    if not clicked:
+    if not clicked or training:  # one run per session, even if a click was forged
         return
     try:
         # The server checks everything again: limits, memory, data.
@@ -283,13 +283,17 @@ def _your_model(own: Autoencoder) -> None:
     )
     # Side by side while they fit; a button wraps to the next line rather than being cut.
     with st.container(horizontal=True):
-        st.download_button(
-            "Download it (.zip)",
-            data=_zip_of(own),
-            file_name=f"autoencoder-{own.config.kind}-{own.config.dataset}-{own.latent_dim}d.zip",
-            mime="application/zip",
-            icon=":material/download:",
-        )
+        try:
+            st.download_button(
+                "Download it (.zip)",
+                data=_zip_of(own),
+                file_name=f"autoencoder-{own.config.kind}-{own.config.dataset}-"
+                f"{own.latent_dim}d.zip",
+                mime="application/zip",
+                icon=":material/download:",
+            )
+        except ValueError as error:  # a record that save_model refuses to write
+            st.warning(f"This model cannot be downloaded: {error}")
         if st.button("Go back to the default model", icon=":material/undo:"):
             st.session_state.pop(common.OWN_MODEL_KEY, None)
             st.session_state.pop(ZIP_KEY, None)
@@ -299,11 +303,12 @@ def _your_model(own: Autoencoder) -> None:
 
 def _advice(own: Autoencoder) -> str | None:
     """What to change when a model came out poor (grey blobs), from its own record."""
-    psnr = own.record.get("metrics", {}).get("psnr")
+    record = record_of(own)
+    psnr = record.get("metrics", {}).get("psnr")
     if not isinstance(psnr, (int, float)) or psnr >= POOR_PSNR_DB:
         return None
-    epochs = len(own.record.get("history", {}).get("loss", [])) or own.config.epochs
-    images = own.record.get("dataset", {}).get("train_images")
+    epochs = len(record.get("history", {}).get("loss", [])) or own.config.epochs
+    images = record.get("dataset", {}).get("train_images")
     tries = []
     if epochs < 10:
         tries.append("10 or more epochs")

@@ -113,6 +113,26 @@ def page(browser, request):
     context.close()
 
 
+# Streamlit imports an inline component script from a blob: URL that page.route cannot see;
+# this swaps the component's script for one that fails, as a script that did not load would.
+BLOCK_LIVE_SCRIPT = """
+const RealBlob = window.Blob;
+window.Blob = class extends RealBlob {
+  constructor(parts = [], options) {
+    const live = parts.some((part) => String(part).includes("st-bidi-autoencoder_live"));
+    super(live ? ["throw new Error('blocked by the test');"] : parts, options);
+  }
+};
+"""
+
+
+@pytest.fixture
+def server_page(page):
+    """A page whose live (in-browser) views fail to load: the server draws every picture."""
+    page.add_init_script(BLOCK_LIVE_SCRIPT)
+    return page
+
+
 def assert_no_exception(page) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.conftest import ARTIFACTS, assert_no_exception
@@ -41,10 +43,11 @@ def test_denoise_level_slider_changes_the_noisy_image(page, app_url):
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     before_source, before = noisy.get_attribute("src"), noisy.screenshot()
     caption = page.locator('[data-testid="stImage"]', has_text="Noisy: ").inner_text()
-    press_slider(page, "Noise level", "ArrowRight", 4)  # 0.5 -> 0.7
+    press_slider(page, "Noise level", "ArrowRight", 1)  # 0.5 -> 0.55: one rerun
     wait_for_new_source(page, "Noisy: ", before_source)
     assert noisy.screenshot() != before
     assert page.locator('[data-testid="stImage"]', has_text="Noisy: ").inner_text() != caption
+    page.wait_for_timeout(1000)  # the chart below redraws its level line last
     page.screenshot(path=ARTIFACTS / "denoise.png", full_page=True)
     assert_no_exception(page)
 
@@ -52,14 +55,19 @@ def test_denoise_level_slider_changes_the_noisy_image(page, app_url):
 def test_generate_z0_slider_changes_the_decoded_point(page, app_url):
     require_zoo("vae-2")
     page.goto(f"{app_url}/generate")
-    page.get_by_role("button", name="The 2-number map").click()
+    page.get_by_text("The 2-number map").click()
     decoded = figure(page, "z = (")
     page.get_by_text("z = (0.00, 0.00), decoded").wait_for()
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
     before_source, before = decoded.get_attribute("src"), decoded.screenshot()
-    press_slider(page, "z0", "ArrowRight", 20)  # 0 -> 1 standard deviation
-    page.get_by_text("z = (1.00, 0.00), decoded").wait_for()
+    press_slider(page, "z0", "End", 1)  # 0 -> 3 standard deviations, in one rerun
+    page.get_by_text("z = (3.00, 0.00), decoded").wait_for()
     wait_for_new_source(page, "z = (", before_source)
     assert decoded.screenshot() != before
+
+    # A click on the map's upper left picks a code there: the sliders follow.
+    plot = page.locator('[data-testid="stVegaLiteChart"] canvas').first.bounding_box()
+    page.mouse.click(plot["x"] + plot["width"] * 0.25, plot["y"] + plot["height"] * 0.25)
+    page.get_by_text(re.compile(r"^z = \(-\d\.\d\d, \d\.\d\d\), decoded$")).wait_for()
     page.screenshot(path=ARTIFACTS / "generate.png", full_page=True)
     assert_no_exception(page)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import expect
 
@@ -24,7 +22,8 @@ def draw_stroke(page, points: list[tuple[float, float]]) -> None:
     page.mouse.up()
 
 
-def test_drawing_shows_input_and_reconstruction(page, app_url):
+def test_drawing_shows_input_and_reconstruction(server_page, app_url):
+    page = server_page  # the server path: the live view has its own tests (test_live.py)
     page.goto(app_url)
     page.get_by_text("Draw one digit").wait_for()
     draw_stroke(page, [(90, 60), (200, 60), (120, 230)])  # a 7
@@ -43,30 +42,8 @@ def test_drawing_shows_input_and_reconstruction(page, app_url):
     expect(page.get_by_text("Model input (28x28)")).to_have_count(0)
 
 
-def test_on_a_phone_the_reconstruction_shows_under_the_canvas_and_nothing_leaves_the_host(
-    browser, app_url
-):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
-    page = context.new_page()
-    hosts = set()  # of every request that goes over the network (not data: or blob:)
-    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or "local"))
-    try:
-        page.goto(app_url)
-        page.get_by_text("Draw one digit").wait_for()
-        draw_stroke(page, [(90, 60), (200, 60), (120, 230)])
-        reconstruction = page.locator('[data-testid="stImage"]', has_text="Reconstruction")
-        reconstruction.locator("img").wait_for()
-        box = reconstruction.locator("img").bounding_box()
-        assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        assert box["y"] >= 0 and box["y"] + box["height"] <= 844  # seen without scrolling
-        assert_no_exception(page)
-        page.screenshot(path=ARTIFACTS / "view-draw-phone.png")
-    finally:
-        context.close()
-    assert hosts - {"local"} == {"127.0.0.1"}  # no CDN, font or icon fetched from elsewhere
-
-
-def test_undoing_the_last_stroke_forgets_the_drawing_in_explore(page, app_url):
+def test_undoing_the_last_stroke_forgets_the_drawing_in_explore(server_page, app_url):
+    page = server_page
     page.goto(app_url)
     page.get_by_text("Draw one digit").wait_for()
     draw_stroke(page, [(90, 60), (200, 60), (120, 230)])
@@ -105,7 +82,8 @@ def decoded_source(page) -> str:
     return figure.locator("img").first.get_attribute("src")
 
 
-def test_moving_a_latent_slider_changes_the_decoded_image(page, app_url):
+def test_moving_a_latent_slider_changes_the_decoded_image(server_page, app_url):
+    page = server_page
     page.goto(f"{app_url}/latent")
     page.get_by_text("Decoded from the sliders").wait_for()
     before = decoded_source(page)

@@ -12,12 +12,12 @@ import pytest
 from streamlit.runtime.caching.cache_utils import CachedFunc
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
-from autoencoder import latent, metrics
+from autoencoder import latent, metrics, zoo
 from autoencoder.artifact import load_model
 from autoencoder.network import Autoencoder
 from tests.conftest import ROOT
 from tests.views.conftest import open_app
-from views import common, samples
+from views import common, models, samples
 from views.common import enlarge, error_map, tile
 
 
@@ -152,3 +152,12 @@ def test_a_visitors_model_results_stay_in_their_session(separate_sessions, monke
     for _ in range(2):
         assert not open_app("views/samples.py").exception
     assert len(scorings) == 3
+
+
+def test_only_the_apps_own_copies_of_models_are_shared():
+    assert common.is_shipped(common.default_model())
+    assert not common.is_shipped(load_model())  # the same file, loaded again: a visitor's
+    name = next(iter(models.manifest()), None)
+    if name is not None:  # the zoo is built
+        assert common.is_shipped(models.zoo_model(name))
+        assert not common.is_shipped(zoo.load(name))

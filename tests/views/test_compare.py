@@ -162,3 +162,41 @@ def test_without_the_data_says_how_to_get_it_once(monkeypatch, tmp_path):
     assert len(said) == 1
     assert not app.image
     assert app.get("vega_lite_chart")  # the figures come from the manifest, not the data
+
+
+@pytest.fixture
+def full_zoo(monkeypatch) -> dict[str, Autoencoder]:
+    """Every model the zoo declares, built or not: random weights, made-up figures."""
+    from views import models
+
+    zoo_models = {item.name: random_model(item.config) for item in zoo.ZOO}
+    manifest = {
+        name: {
+            **zoo.manifest_entry(zoo.entry(name), model, {}),
+            "metrics": {"val_bce": 0.1, "mse": 0.01, "psnr": 12 + np.log2(model.latent_dim)},
+            "training_seconds": 1.0,
+        }
+        for name, model in zoo_models.items()
+    }
+    monkeypatch.setattr(models, "manifest", lambda: manifest)
+    monkeypatch.setattr(models, "zoo_model", zoo_models.__getitem__)
+    return zoo_models
+
+
+def test_every_kind_the_zoo_declares_renders(full_zoo):
+    images, _ = mnist_test()
+    app = open_app(PAGE, drawn_digit=images[0].reshape(28, 28))
+    assert app.multiselect(key="compare_models").value == ["dense-32", "conv-32", "pca-32"]
+    names = list(full_zoo)
+    for start in range(0, len(names), 4):
+        app.multiselect(key="compare_models").set_value(names[start : start + 4]).run()
+        assert not app.exception, names[start : start + 4]
+        assert not app.warning
+    spec = chart_spec(app)
+    for series in ("dense", "conv", "vae", "pca", "deep", "denoise"):
+        assert f'"{series}"' in spec, series
+    app.multiselect(key="compare_models").set_value(["fashion-conv-32", "dense-32"]).run()
+    assert not app.exception
+    app.segmented_control(key="compare_source").set_value("At random").run()
+    assert app.caption[0].value.startswith("Fashion-MNIST clothes test images ")
+    assert "Not trained on Fashion-MNIST clothes: dense-32" in app.caption[1].value

@@ -48,8 +48,8 @@ def test_clean_noisy_and_both_models_with_their_psnr(app):
     assert app.title[0].value == "Denoise"
     assert captions(app)[0] == "Clean"
     assert captions(app)[1].startswith("Noisy: ")
-    assert captions(app)[2].startswith("dense-32 (seed's): ")
-    assert captions(app)[3].startswith("denoise-32 (denoising): ")
+    assert captions(app)[2].startswith("dense-32: ")
+    assert captions(app)[3].startswith("denoise-32: ")
     noisy, seed, denoiser = (decibels(caption) for caption in captions(app)[1:])
     assert denoiser > seed > noisy  # at the level it was trained for, the denoiser wins
     assert app.get("vega_lite_chart")  # PSNR against the level
@@ -115,3 +115,16 @@ def test_without_the_denoising_model_one_sentence_and_no_traceback(monkeypatch, 
     assert captions(app)[:2] == ["Clean", captions(app)[1]]
     assert len(app.image) == 3  # clean, noisy, the seed's model
     assert app.get("vega_lite_chart")
+
+
+def test_without_the_data_it_says_so_once_and_still_denoises_the_drawing(monkeypatch, tmp_path):
+    require_zoo("denoise-32")
+    monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))  # no mnist.npz there
+    drawing = np.zeros((28, 28), dtype=np.float32)
+    drawing[5:23, 12:16] = 1.0
+    app = open_app(PAGE, **{DRAWING_KEY: drawing})
+    assert not app.exception
+    assert len(app.info) == 1
+    assert "test images are not available here" in app.info[0].value
+    assert len(app.image) == 4  # the drawing, noisy, and both models' outputs
+    assert not app.get("vega_lite_chart")  # the curves need the test images

@@ -42,7 +42,7 @@ def test_default_render_shows_rates_histogram_and_roc():
     assert app.selectbox(key="detect_model").value == zoo.DEFAULT_NAME
     auc, false_positives, _ = rates(app)
     assert float(auc) > 0.9  # digits against clothes: an easy pair
-    assert false_positives == "5.1%" or abs(float(false_positives[:-1]) - 5) < 1
+    assert abs(float(false_positives[:-1]) - 5) < 1  # where the threshold starts
     assert len(chart_data(app)) == 2  # the histogram, the ROC curve
     assert "Fashion-MNIST clothes" in chart_data(app)[0]
     assert "Draw" in app.caption[0].value  # no drawing yet: where to make one
@@ -134,7 +134,10 @@ def test_a_fashion_model_of_your_own_is_not_offered():
     assert any("Fashion-MNIST" in caption.value for caption in app.caption)
 
 
-def test_every_mnist_zoo_model_renders():
+def test_every_mnist_zoo_model_renders(monkeypatch):
+    # 500 images of each set: the numpy convolutions take half a minute for all 20,000.
+    original = detection.scores
+    monkeypatch.setattr(detection, "scores", lambda model, images: original(model, images[:500]))
     app = open_app(PAGE)
     for name in MNIST_MODELS:
         app.selectbox(key="detect_model").set_value(name).run()
@@ -166,3 +169,26 @@ def test_the_separation_is_what_the_package_computes():
     assert np.isclose(
         inside.mean(), model.record["metrics"]["val_bce"], rtol=1e-4
     )  # the same BCE training reports
+
+
+def test_every_mnist_kind_the_zoo_declares_renders(monkeypatch):
+    """Built or not: each declared model, with random weights, on 300 images of each set."""
+    from views import models
+
+    zoo_models = {item.name: random_model(item.config) for item in zoo.ZOO}
+    manifest = {
+        name: zoo.manifest_entry(zoo.entry(name), model, {}) for name, model in zoo_models.items()
+    }
+    monkeypatch.setattr(models, "manifest", lambda: manifest)
+    monkeypatch.setattr(models, "zoo_model", zoo_models.__getitem__)
+    original = detection.scores
+    monkeypatch.setattr(detection, "scores", lambda model, images: original(model, images[:300]))
+    app = open_app(PAGE)
+    offered = app.selectbox(key="detect_model").options
+    assert "fashion-conv-32 · conv, code 32" not in offered
+    for name in zoo_models:
+        if name == "fashion-conv-32":
+            continue
+        app.selectbox(key="detect_model").set_value(name).run()
+        assert not app.exception, name
+        assert len(chart_data(app)) == 2, name

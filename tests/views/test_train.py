@@ -183,7 +183,12 @@ def test_a_poor_model_gets_advice_and_every_own_model_a_warning():
         record={
             "metrics": {"val_bce": 0.3, "mse": 0.07, "psnr": 11.4},
             "history": {"loss": [0.4, 0.3], "val_loss": [0.35, 0.3]},
-            "dataset": {"name": "mnist", "train_images": 5_000},
+            "dataset": {
+                "name": "mnist",
+                "sha256": "0" * 64,
+                "train_images": 5_000,
+                "test_images": 10_000,
+            },
         },
     )
     app = open_app(PAGE, own_model=poor)

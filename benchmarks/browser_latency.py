@@ -1,0 +1,281 @@
+"""Live pictures in the browser against the server's round trip, in headless Chromium.
+
+Live (components/live/, the network run in the page):
+
+1. Explore, a latent slider dragged: pictures drawn per second while the thumb
+   moves (one per animation frame at most), and input event -> picture drawn.
+   Dragged with the mouse (Playwright), whose events may come slower than the
+   frames on a loaded machine, and by input events sent at 250 Hz from inside
+   the page, which shows what the page itself keeps up with.
+2. Draw, a stroke: pointer event -> input, reconstruction and error map drawn,
+   for the default dense-32 and for conv-32 (uploaded as a model zip; random
+   weights of its settings if the zoo has not built it yet).
+
+Server (the same pages with the component's script made to fail, as when it
+cannot load): a slider key press -> the new image's src, and lifting the pen ->
+the new reconstruction's src, each a Streamlit round trip.
+
+Times are taken inside the page (performance.now and the events' timeStamp).
+The machine is shared: medians and 95th percentiles of many repeats.
+
+    python benchmarks/browser_latency.py [--repeats 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autoencoder.artifact import model_to_zip  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
+    CHROMIUM_FLAGS,
+    chromium_path,
+    free_port,
+    wait_until_healthy,
+)
+from tests.browser.test_live import BLOCK_LIVE_SCRIPT, zoo_or_random  # noqa: E402
+
+TARGET_FPS = 30
+TARGET_PEN_MS = 50
+# Recorders, in every page: the live component's frames, the last key press and pen lift,
+# and when the server's image with a given caption last got a new src.
+RECORDERS = """
+window.liveFrames = [];
+window.inputs = 0;
+document.addEventListener("live-frame", (event) => window.liveFrames.push(event.detail));
+document.addEventListener("input", () => window.inputs++, true);
+document.addEventListener("keydown", () => (window.keyAt = performance.now()), true);
+document.addEventListener("pointerup", () => (window.upAt = performance.now()), true);
+window.watchImage = (caption) => {
+  const source = () => [...document.querySelectorAll('[data-testid="stImage"]')]
+    .find((figure) => figure.innerText.includes(caption))?.querySelector("img")?.src;
+  let last = source();
+  window.changedAt = 0;
+  new MutationObserver(() => {
+    const now = source();
+    if (now && now !== last) [last, window.changedAt] = [now, performance.now()];
+  }).observe(document.body, { subtree: true, childList: true, attributes: true });
+};
+"""
+
+
+@contextlib.contextmanager
+def app_server() -> Iterator[str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def new_page(browser, *, live: bool):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RECORDERS if live else BLOCK_LIVE_SCRIPT + RECORDERS)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    return page
+
+
+# A drag without the mouse: the thumb's value stepped and an input event sent every 4 ms.
+SCRIPTED_DRAG = """async (slider) => {
+  const [low, high] = [Number(slider.min), Number(slider.max)];
+  window.liveFrames = [];
+  const began = performance.now();
+  for (let step = 0; performance.now() - began < 2000; step++) {
+    slider.value = low + ((high - low) * (step % 100)) / 100;
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    await new Promise((resolve) => setTimeout(resolve, 4));
+  }
+  return 1000 * window.liveFrames.length / (performance.now() - began);
+}"""
+
+
+def live_slider(page, url: str, repeats: int) -> dict[str, list[float]]:
+    """Per mouse drag: pictures and input events per second; per picture: latency and gap (ms);
+    per scripted drag: pictures per second."""
+    page.goto(f"{url}/latent")
+    slider = page.locator(".live input[type=range]").nth(3)
+    slider.wait_for()
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    results: dict[str, list[float]] = {
+        "rates": [],
+        "inputs": [],
+        "latencies": [],
+        "gaps": [],
+        "scripted": [],
+    }
+    for repeat in range(repeats):
+        ends = (box["x"] + 4, box["x"] + box["width"] - 4)
+        start, end = ends if repeat % 2 == 0 else ends[::-1]
+        page.mouse.move(start, y)
+        page.mouse.down()
+        began = page.evaluate("window.liveFrames = []; window.inputs = 0; performance.now()")
+        page.mouse.move(end, y, steps=80)
+        frames, inputs, ended = page.evaluate(
+            "[window.liveFrames, window.inputs, performance.now()]"
+        )
+        page.mouse.up()
+        page.wait_for_timeout(300)  # the release's rerun
+        seconds = (ended - began) / 1000
+        results["rates"].append(len(frames) / seconds)
+        results["inputs"].append(inputs / seconds)
+        results["latencies"] += [frame["drawn"] - frame["input"] for frame in frames]
+        results["gaps"] += list(np.diff([frame["drawn"] for frame in frames]))
+    for _ in range(max(3, repeats // 4)):
+        results["scripted"].append(slider.evaluate(SCRIPTED_DRAG))
+    return results
+
+
+def live_pen(page, repeats: int) -> list[float]:
+    """Pointer event -> the three pictures drawn, for every frame of ``repeats`` strokes (ms)."""
+    pad = page.locator("canvas.ink")
+    pad.wait_for()
+    box = pad.bounding_box()
+    latencies = []
+    for repeat in range(repeats):
+        if repeat % 4 == 0:
+            page.get_by_role("button", name="Clear").click()
+        x = box["x"] + 60 + 40 * (repeat % 4)
+        page.mouse.move(x, box["y"] + 50)
+        page.mouse.down()
+        page.evaluate("window.liveFrames = []")
+        page.mouse.move(x + 30, box["y"] + 230, steps=40)
+        frames = page.evaluate("window.liveFrames")
+        page.mouse.up()
+        latencies += [frame["drawn"] - frame["input"] for frame in frames]
+    return latencies
+
+
+def server_slider(page, url: str, repeats: int) -> list[float]:
+    """Key press on a server slider -> its image's new src (ms)."""
+    page.goto(f"{url}/latent")
+    page.get_by_text("Decoded from the sliders").wait_for()
+    page.evaluate("watchImage('Decoded from the sliders')")
+    thumb = page.locator('[data-testid="stSlider"] input[type="range"]').nth(3)
+    timings = []
+    for repeat in range(repeats + 1):
+        thumb.focus()
+        page.keyboard.press("End" if repeat % 2 == 0 else "Home")
+        page.wait_for_function("window.changedAt > window.keyAt")
+        if repeat:  # the first warms the caches up
+            timings.append(page.evaluate("window.changedAt - window.keyAt"))
+    return timings
+
+
+def server_pen(page, url: str, repeats: int) -> list[float]:
+    """Lifting the pen on the server's canvas -> the reconstruction's new src (ms)."""
+    page.goto(url)
+    page.get_by_text("Draw one digit").wait_for()
+    page.evaluate("watchImage('Reconstruction')")
+    timings = []
+    for repeat in range(repeats + 1):
+        if repeat % 4 == 0 and repeat:
+            page.get_by_role("button", name="Clear").click()
+            page.get_by_text("Draw one digit").wait_for()
+        canvas = page.locator("canvas.upper-canvas").first
+        box = canvas.bounding_box()
+        x = box["x"] + 60 + 40 * (repeat % 4)
+        page.mouse.move(x, box["y"] + 50)
+        page.mouse.down()
+        page.mouse.move(x + 30, box["y"] + 230, steps=10)
+        page.mouse.up()
+        page.wait_for_function("window.changedAt > window.upAt")
+        if repeat:
+            timings.append(page.evaluate("window.changedAt - window.upAt"))
+    return timings
+
+
+def use_model(page, url: str, zip_bytes: bytes) -> None:
+    """This session's model becomes the uploaded one (the Train page's uploader)."""
+    page.goto(f"{url}/train")
+    page.locator('input[type="file"]').last.set_input_files(
+        {"name": "model.zip", "mimeType": "application/zip", "buffer": zip_bytes}
+    )
+    page.get_by_text("Loaded your model").wait_for()
+    page.get_by_role("link", name="Draw").click()
+
+
+def stats(values: list[float]) -> tuple[float, float]:
+    return float(np.median(values)), float(np.percentile(values, 95))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=12)
+    repeats = parser.parse_args().repeats
+    os.environ.setdefault("AUTOENCODER_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    conv = zoo_or_random("conv-32")
+    conv_note = "zoo" if conv.record.get("note") != "random" else "random weights"
+
+    from playwright.sync_api import sync_playwright
+
+    with app_server() as url, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        page = new_page(browser, live=True)
+        slider = live_slider(page, url, repeats)
+        page.goto(url)
+        pen_ms = live_pen(page, repeats)
+        page.context.close()
+        page = new_page(browser, live=True)
+        use_model(page, url, model_to_zip(conv))
+        conv_ms = live_pen(page, repeats)
+        page.context.close()
+        page = new_page(browser, live=False)
+        server_slider_ms = server_slider(page, url, repeats)
+        server_pen_ms = server_pen(page, url, repeats)
+        page.context.close()
+        browser.close()
+
+    cores = os.cpu_count()
+    load = os.getloadavg()[0]
+    print(f"\n{repeats} drags / strokes / presses each; {cores} cores shared, load {load:.1f}\n")
+    print("| measure | live median | live p95 | server median | server p95 | target |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    fps, fps_p95 = float(np.median(slider["rates"])), 1000 / np.percentile(slider["gaps"], 95)
+    inputs = float(np.median(slider["inputs"]))
+    scripted, scripted_low = float(np.median(slider["scripted"])), min(slider["scripted"])
+    rows = [
+        ("slider drag, mouse: pictures per second", f"{fps:.0f}", f"{fps_p95:.0f}", "0", "0",
+         f">= {TARGET_FPS} fps; p95 = 1000 / p95 gap; mouse sent {inputs:.0f} events/s"),
+        ("slider drag, 250 Hz input: pictures per second", f"{scripted:.0f}",
+         f"{scripted_low:.0f}", "0", "0", f">= {TARGET_FPS} fps; p95 column: the slowest drag"),
+        ("slider: input -> new picture (ms)", *map("{:.1f}".format, stats(slider["latencies"])),
+         *map("{:.0f}".format, stats(server_slider_ms)), "server: key press -> new image"),
+        ("pen -> reconstruction, dense-32 (ms)", *map("{:.1f}".format, stats(pen_ms)),
+         *map("{:.0f}".format, stats(server_pen_ms)),
+         f"p95 <= {TARGET_PEN_MS} ms; server: pen lifted -> new image"),
+        (f"pen -> reconstruction, conv-32 ({conv_note}) (ms)",
+         *map("{:.1f}".format, stats(conv_ms)), "", "", f"p95 <= {TARGET_PEN_MS} ms"),
+    ]  # fmt: skip
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    print(
+        "\nThe server draws nothing while a thumb or the pen moves: its picture changes on "
+        "release only. Live times run from the input event to the pictures drawn in that "
+        "animation frame's callback (on screen at the frame's paint)."
+    )
+
+
+if __name__ == "__main__":
+    main()

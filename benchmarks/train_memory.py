@@ -1,0 +1,100 @@
+"""Peak memory of one training child, as the app starts it, at the heaviest settings it allows.
+
+The child is ``python -m autoencoder train --config FILE`` with the environment
+``autoencoder.jobs`` gives it. Its RSS and USS (memory no other process shares:
+what a second run really adds) are sampled every 50 ms. Prints a table: the
+form's default settings and the heaviest ones the server accepts, each with
+the child's environment as the app sets it and without the allocator settings.
+
+    python benchmarks/train_memory.py [--epochs 1] [--data PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autoencoder.config import Config  # noqa: E402
+from autoencoder.jobs import CHILD_ENVIRONMENT, RUN_PEAK_MB  # noqa: E402
+
+SETTINGS = {
+    "form defaults (dense 64, code 32)": Config(epochs=1),
+    "heaviest dense (256-128, code 128, VAE, batch 512)": Config(
+        hidden_units=(256, 128),
+        latent_dim=128,
+        code_activation="linear",
+        variational=True,
+        batch_size=512,
+        noise="gaussian",
+        noise_level=0.5,
+    ),
+    "heaviest conv (32-64, code 128, VAE, batch 512)": Config.for_family(
+        "conv",
+        filters=(32, 64),
+        latent_dim=128,
+        variational=True,
+        batch_size=512,
+        noise="gaussian",
+        noise_level=0.5,
+    ),
+}
+
+
+def peak_memory(config: Config, data: Path, epochs: int, environment: dict[str, str]) -> tuple:
+    import psutil
+
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = Path(scratch) / "config.json"
+        values = {**config.to_dict(), "epochs": epochs}
+        settings.write_text(json.dumps(values))
+        out = Path(scratch) / "model"
+        command = [sys.executable, "-m", "autoencoder", "train", "--config", str(settings),
+                   "--data", str(data), "--out", str(out), "--json"]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", **environment}
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        )
+        process = psutil.Process(child.pid)
+        rss = uss = 0
+        while child.poll() is None:
+            try:
+                info = process.memory_full_info()
+            except psutil.Error:
+                break
+            rss, uss = max(rss, info.rss), max(uss, info.uss)
+            time.sleep(0.05)
+        if child.wait() != 0:
+            sys.exit(f"training failed: {child.stderr.read().decode()[-500:]}")
+        return rss / 2**20, uss / 2**20, time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=1)
+    default_data = Path(os.environ.get("AUTOENCODER_DATA_DIR", ROOT.parent / "shared" / "data"))
+    parser.add_argument("--data", type=Path, default=default_data / "mnist.npz")
+    arguments = parser.parse_args()
+
+    variants = {"as the app starts it": CHILD_ENVIRONMENT, "default allocator": {}}
+    print(f"\nOne training child on all 60,000 MNIST images, {arguments.epochs} epoch(s); "
+          f"the app budgets {RUN_PEAK_MB} MB per run\n")  # fmt: skip
+    print("| settings | environment | peak RSS (MB) | peak USS (MB) | seconds |")
+    print("| --- | --- | ---: | ---: | ---: |")
+    for name, config in SETTINGS.items():
+        for variant, environment in variants.items():
+            rss, uss, seconds = peak_memory(config, arguments.data, arguments.epochs, environment)
+            print(f"| {name} | {variant} | {rss:.0f} | {uss:.0f} | {seconds:.0f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""The network and the preprocessing in the browser (components/live/) against the Python ones,
+and the live views in the app: pictures that move with the slider and the pen, and the
+server's pictures when the component's script does not run."""
+
+from __future__ import annotations
+
+import base64
+from itertools import pairwise
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from autoencoder import ModelLoadError, export, zoo
+from autoencoder.data import load_dataset
+from autoencoder.network import Autoencoder
+from autoencoder.preprocess import canvas_to_ink, to_mnist
+from tests.browser.conftest import ARTIFACTS, assert_no_exception
+from tests.conftest import random_model
+from views.live import COMPONENT_DIR, PREPROCESS
+
+pytestmark = pytest.mark.browser
+
+FAMILIES = ["dense-32", "deep-32", "conv-32", "vae-2", "pca-32"]  # one of each zoo family
+CANVAS = 280  # views/draw.py's CANVAS_SIDE
+
+
+def zoo_or_random(name: str) -> Autoencoder:
+    """The zoo model if it is built, else one of the same settings with random weights."""
+    try:
+        return zoo.load(name)
+    except ModelLoadError:  # not built yet (the zoo is trained separately)
+        return random_model(zoo.entry(name).config, seed=1)
+
+
+@pytest.fixture(scope="module")
+def scripts_page(browser):
+    """A blank page holding the component's network and preprocessing, nothing else."""
+    context = browser.new_context()
+    page = context.new_page()
+    for name in ("network.js", "preprocess.js"):
+        page.add_script_tag(content=(COMPONENT_DIR / name).read_text())
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_the_browser_decodes_and_encodes_as_python_does(scripts_page, name):
+    model = zoo_or_random(name)
+    rng = np.random.default_rng(0)
+    codes = rng.normal(0, 2, size=(64, model.latent_dim)).astype(np.float32)
+    images = rng.random((64, 784), dtype=np.float32) ** 3  # mostly dark, as digits are
+    decoded, encoded = scripts_page.evaluate(
+        """([payload, codes, images]) => {
+            const model = loadModel(payload);
+            return [codes.map((code) => Array.from(decode(model, code))),
+                    images.map((image) => Array.from(encode(model, image)))];
+        }""",
+        [export.payload(model), codes.tolist(), images.tolist()],
+    )
+    assert np.abs(np.array(decoded) - model.decode(codes)).max() <= 1e-4
+    expected = model.encode(images)
+    scale = max(1.0, float(np.abs(expected).max()))  # codes are not bounded like pixels
+    assert np.abs(np.array(encoded) - expected).max() <= 1e-4 * scale
+
+
+def canvas_drawings(count: int, data_dir: Path) -> list[np.ndarray]:
+    """MNIST test digits as a canvas would hold them: white on black RGBA, any size and place."""
+    digits = load_dataset("mnist", data_dir / "mnist.npz").test.pixels[:count]
+    rng = np.random.default_rng(7)
+    drawings = []
+    for digit in digits:
+        size = int(rng.integers(60, CANVAS))
+        left, top = rng.integers(0, CANVAS - size + 1, size=2)
+        grey = np.zeros((CANVAS, CANVAS), np.uint8)
+        picture = Image.fromarray(digit.reshape(28, 28))
+        grey[top : top + size, left : left + size] = picture.resize((size, size), Image.BILINEAR)
+        drawings.append(np.dstack([grey, grey, grey, np.full_like(grey, 255)]))
+    return drawings
+
+
+def centre_of_mass(image: np.ndarray) -> np.ndarray:
+    rows, columns = np.indices(image.shape)
+    return np.array([(rows * image).sum(), (columns * image).sum()]) / image.sum()
+
+
+def test_the_browser_prepares_a_drawing_as_to_mnist_does(scripts_page, mnist_data_dir):
+    drawings = canvas_drawings(50, mnist_data_dir)
+    results = scripts_page.evaluate(
+        """([drawings, side, constants]) => drawings.map((encoded) => {
+            const rgba = Uint8Array.from(atob(encoded), (character) => character.charCodeAt(0));
+            return Array.from(toMnist(canvasToInk(rgba, side, side), side, side, constants));
+        })""",
+        [[base64.b64encode(d.tobytes()).decode() for d in drawings], CANVAS, PREPROCESS],
+    )
+    for drawing, result in zip(drawings, results, strict=True):
+        expected = to_mnist(canvas_to_ink(drawing))
+        got = np.array(result, dtype=np.float32).reshape(28, 28)
+        assert np.mean((got - expected) ** 2) <= 1e-4
+        assert np.abs(centre_of_mass(got) - centre_of_mass(expected)).max() <= 0.25
+
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """Every console error and uncaught exception of the page, to be asserted empty."""
+    errors: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            errors.append(f"{message.text} ({message.location.get('url')})")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+@pytest.fixture
+def sent_frames(page) -> list[bytes | str]:
+    """What the page sends Streamlit over its websocket: a rerun request is one of these."""
+    frames: list[bytes | str] = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: frames.append(frame)))
+    return frames
+
+
+def canvas_ink(page, name: str) -> int:
+    """The summed pixel values of a live picture (a 28x28 canvas named by its caption)."""
+    return page.get_by_role("img", name=name).evaluate(
+        """canvas => canvas.getContext("2d").getImageData(0, 0, 28, 28).data
+            .reduce((sum, value, index) => sum + (index % 4 === 3 ? 0 : value), 0)"""
+    )
+
+
+def test_the_pictures_follow_the_pen_and_the_drawing_reaches_python(
+    page, app_url, console_errors, sent_frames
+):
+    page.goto(app_url)
+    pad = page.locator("canvas.ink")
+    pad.wait_for()
+    expect(page.get_by_text("Draw one digit")).to_be_visible()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 90, box["y"] + 60)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, box["y"] + 60, steps=8)
+    sent = len(sent_frames)
+    page.mouse.move(box["x"] + 120, box["y"] + 230, steps=8)  # a 7, not finished yet
+    for name in ("Model input (28x28)", "Reconstruction"):
+        expect(page.get_by_role("img", name=name)).to_be_visible()
+        assert canvas_ink(page, name) > 0
+    assert len(sent_frames) == sent  # no round trip while the pen moves
+    page.mouse.up()
+    page.get_by_text("Reconstruction error (BCE)").wait_for()  # the server has the drawing
+    assert page.locator('[data-testid="stImage"]').count() == 0  # the pad shows the pictures
+    page.screenshot(path=ARTIFACTS / "view-draw-live.png", full_page=True)
+
+    page.get_by_role("link", name="Explore the code").click()
+    page.get_by_text("My drawing").click()
+    page.get_by_text("Your drawing").first.wait_for()
+    page.get_by_role("link", name="Draw").click()
+    pad.wait_for()
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 140, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + 240, steps=8)  # a 1 on a fresh pad
+    page.mouse.up()
+    page.get_by_text("Reconstruction error (BCE)").wait_for()
+    page.get_by_role("button", name="Undo").click()  # back to nothing: forgotten everywhere
+    expect(page.get_by_text("Reconstruction error (BCE)")).to_have_count(0)
+    expect(page.get_by_text("Draw one digit")).to_be_visible()
+    page.get_by_role("link", name="Explore the code").click()
+    page.get_by_text("My drawing").click()
+    page.get_by_text("Draw a digit on the Draw page first").wait_for()
+    assert_no_exception(page)
+    assert console_errors == []
+
+
+def test_without_the_live_script_the_server_draws_the_pictures(server_page, app_url):
+    page = server_page
+    page.goto(app_url)
+    canvas = page.locator("canvas.upper-canvas").first  # the server's drawing canvas
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 90, box["y"] + 60)
+    page.mouse.down()
+    for x, y in [(200, 60), (120, 230)]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=6)
+    page.mouse.up()
+    page.get_by_text("Reconstruction error (BCE)").wait_for()
+    assert page.locator('[data-testid="stImage"]', has_text="Reconstruction").count() == 1
+    expect(page.locator("canvas.ink")).to_have_count(0)
+    assert_no_exception(page)
+    page.screenshot(path=ARTIFACTS / "view-draw-no-live-script.png", full_page=True)
+
+    page.get_by_role("link", name="Explore the code").click()
+    figure = page.locator('[data-testid="stImage"]', has_text="Decoded from the sliders")
+    before = figure.locator("img").get_attribute("src")
+    page.locator('[data-testid="stSlider"] input[type="range"]').nth(3).focus()
+    page.keyboard.press("End")
+    expect(figure.locator("img")).not_to_have_attribute("src", before)
+    expect(page.locator(".live")).to_have_count(0)
+    assert_no_exception(page)
+
+
+def test_the_decoded_picture_follows_a_dragged_slider(page, app_url, console_errors, sent_frames):
+    page.goto(app_url)  # opened at /latent, Streamlit first asks /latent/_stcore/...: two 404s
+    page.get_by_role("link", name="Explore the code").click()
+    decoded = page.locator("canvas[aria-label='Decoded from the sliders']")
+    decoded.wait_for()
+    before = canvas_ink(page, "Decoded from the sliders")
+    slider = page.locator(".live input[type=range]").nth(3)
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 4, y)
+    page.mouse.down()
+    sent = len(sent_frames)
+    page.mouse.move(box["x"] + box["width"] - 4, y, steps=20)
+    during = canvas_ink(page, "Decoded from the sliders")
+    assert during != before  # redrawn while the thumb is held
+    assert len(sent_frames) == sent  # and no round trip for it
+    page.mouse.up()  # the code goes to Python now
+    for _ in range(100):
+        if any(b'"code"' in frame for frame in sent_frames[sent:] if isinstance(frame, bytes)):
+            break
+        page.wait_for_timeout(100)
+    else:
+        pytest.fail("the code never reached the server")
+    page.get_by_role("button", name="Reset to the start").click()
+    page.wait_for_function(
+        "([canvas, before]) => canvas.getContext('2d').getImageData(0, 0, 28, 28).data"
+        ".reduce((sum, value, index) => sum + (index % 4 === 3 ? 0 : value), 0) === before",
+        arg=[decoded.element_handle(), before],
+    )
+    page.screenshot(path=ARTIFACTS / "view-latent-live.png", full_page=True)
+
+    page.get_by_text("Main directions").click()
+    page.locator("canvas[aria-label='Decoded']").wait_for()
+    expect(page.locator(".live input[type=range]")).to_have_count(5)
+    page.get_by_text("Each row: one direction").wait_for()  # the strips, from the server
+    assert_no_exception(page)
+    assert console_errors == []
+
+
+def test_a_finger_draws_on_a_phone_and_nothing_leaves_the_host(browser, app_url):
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    page = context.new_page()
+    hosts = set()  # of every request that goes over the network (not data: or blob:)
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname or "local"))
+    try:
+        page.goto(app_url)
+        pad = page.locator("canvas.ink")
+        pad.wait_for()
+        box = pad.bounding_box()
+        touch = context.new_cdp_session(page)
+        points = [(90, 60), (200, 60), (160, 145), (120, 230)]  # a 7, with a finger
+
+        def finger(kind: str, points: list[tuple[float, float]]) -> None:
+            spots = [{"x": box["x"] + x, "y": box["y"] + y} for x, y in points]
+            touch.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": spots})
+
+        finger("touchStart", points[:1])
+        for (x0, y0), (x1, y1) in pairwise(points):
+            for step in range(1, 7):
+                finger("touchMove", [(x0 + (x1 - x0) * step / 6, y0 + (y1 - y0) * step / 6)])
+        finger("touchEnd", [])
+        page.get_by_text("Reconstruction error (BCE)").wait_for()
+        picture = page.get_by_role("img", name="Reconstruction").bounding_box()
+        assert picture["x"] >= 0 and picture["x"] + picture["width"] <= 390
+        assert picture["y"] >= 0 and picture["y"] + picture["height"] <= 844  # no scrolling
+        assert canvas_ink(page, "Reconstruction") > 0
+        assert_no_exception(page)
+        page.screenshot(path=ARTIFACTS / "view-draw-live-phone.png")
+    finally:
+        context.close()
+    assert hosts - {"local"} == {"127.0.0.1"}  # no CDN: the component works offline

@@ -1,0 +1,227 @@
+"""The network in the visitor's browser: pictures that follow a slider or a pen as it moves.
+
+components/live/ is a Streamlit component (the v2 API, plain JavaScript, no
+build step, nothing fetched from elsewhere). It runs the model the way
+autoencoder/network.py does, from the payload of autoencoder/export.py, so
+a picture is redrawn on every animation frame instead of after a round trip
+to the server. What it ends on (a code let go, a finished stroke) still comes
+back here, so the rest of the page agrees.
+
+Progressive: until this browser has once reported that the component runs
+(it reports the models it holds), the functions here return None and the
+page draws its server version, which therefore also serves a browser where
+the script fails to load. Weights travel once per model and page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from autoencoder import export, latent, preprocess
+from autoencoder.config import IMAGE_SIDE, INPUT_DIM
+from autoencoder.latent import LatentStatistics
+from autoencoder.network import Autoencoder
+
+COMPONENT_DIR = Path(__file__).resolve().parent.parent / "components" / "live"
+# One module, in this order: the last file's default export is the component.
+SCRIPTS = ("network.js", "preprocess.js", "pictures.js", "explore.js", "draw.js", "main.js")
+HELD_KEY = "live_held"  # fingerprints of the models this browser page reports holding
+UNIT_COLUMNS = 4
+PREPROCESS = {
+    "box": preprocess.DIGIT_BOX,
+    "centre": preprocess.CENTRE,
+    "threshold": preprocess.INK_THRESHOLD,
+    "side": IMAGE_SIDE,
+}
+
+
+def _read(name: str) -> str:
+    return (COMPONENT_DIR / name).read_text(encoding="utf-8")
+
+
+_component = st.components.v2.component(
+    "autoencoder_live",
+    js="\n".join(_read(name) for name in SCRIPTS),
+    css=_read("live.css"),
+    isolate_styles=True,
+)
+
+
+@dataclass(frozen=True)
+class Pad:
+    """The live drawing pad's drawing, as the model sees it (None while the pad is empty)."""
+
+    digit: np.ndarray | None
+
+
+def unit_sliders(
+    model: Autoencoder, start: np.ndarray, stats: LatentStatistics, start_id: str
+) -> np.ndarray | None:
+    """One slider per live unit, the decoded code beside them; the code, or None if not live."""
+    variational = model.config.variational
+    low, high = latent.slider_bounds(stats, start, prior=variational)
+    # Three decimals, rounded outwards, so the start value always lies inside (as the server's).
+    low, high = np.floor(low * 1000) / 1000, np.ceil(high * 1000) / 1000
+    if variational:
+        spread = "±3 standard deviations of the N(0, 1) prior the model was trained towards"
+    else:
+        spread = "the middle 98% of that unit's values over the test set, a little widened"
+    kind = "never fire (dead ReLUs)" if stats.non_negative else "are always 0"
+    dead = int(stats.dead.sum())
+    sliders = [
+        {
+            "label": f"z{unit}",
+            "min": float(low[unit]),
+            "max": float(high[unit]),
+            "value": 0.0 if stats.dead[unit] else float(round(start[unit], 3)),
+            "step": round(float(high[unit] - low[unit]) / 100, 4) or 0.001,
+            "decimals": 2,
+            "dead": bool(stats.dead[unit]),
+        }
+        for unit in range(model.latent_dim)
+    ]
+    view = {
+        "origin": [0.0] * model.latent_dim,
+        "basis": None,  # the identity: slider k is unit k
+        "clamp": False,
+        "sliders": sliders,
+        "start": np.asarray(start, dtype=float).tolist(),
+        "decoded_caption": "Decoded from the sliders",
+        "caption": f"Each slider spans {spread}. {dead} of {model.latent_dim} units {kind}.",
+        "columns": UNIT_COLUMNS,
+    }
+    return _explore(model, f"live-units-{start_id}", view, start)
+
+
+def direction_sliders(
+    model: Autoencoder, start: np.ndarray, stats: LatentStatistics, count: int, start_id: str
+) -> np.ndarray | None:
+    """Sliders along the first ``count`` main directions; the code, or None if not live."""
+    # latent.move is start + offsets @ basis, clamped: the browser is given that basis.
+    basis = stats.component_std[:count, np.newaxis] * stats.components[:count]
+    sliders = [
+        {
+            "label": f"Direction {direction + 1}: {stats.explained[direction]:.0%} of the spread",
+            "min": -3.0,
+            "max": 3.0,
+            "value": 0.0,
+            "step": 0.1,
+            "decimals": 2,
+            "dead": False,
+        }
+        for direction in range(count)
+    ]
+    view = {
+        "origin": np.asarray(start, dtype=float).tolist(),
+        "basis": basis.tolist(),
+        "clamp": stats.non_negative,
+        "sliders": sliders,
+        "start": None,
+        "decoded_caption": "Decoded",
+        "caption": (
+            "The directions along which the test codes spread most (principal components), "
+            "in standard deviations from the starting code."
+        ),
+        "columns": 1,
+    }
+    return _explore(model, f"live-directions-{start_id}", view, stats.clamp(start))
+
+
+def drawing_pad(
+    model: Autoencoder,
+    brushes: Mapping[str, int],
+    brush: str,
+    *,
+    side: int,
+    captions: list[str],
+    hint: str,
+    on_change: Callable[[np.ndarray | None], None],
+) -> Pad | None:
+    """A canvas and the model's pictures of it, live; None if not live (draw on the server's).
+
+    ``on_change`` gets the new 28x28 drawing (None once undone or cleared) when a
+    stroke ends, as a widget callback.
+    """
+    key = f"live-pad-{model.fingerprint}"
+    view = {
+        "side": side,
+        "brushes": dict(brushes),
+        "brush": brush,
+        "captions": captions,
+        "hint": hint,
+        "preprocess": PREPROCESS,
+    }
+
+    def changed() -> None:
+        on_change(_digit(st.session_state[key].get("drawing")))
+
+    result = _mount(model, "draw", key, view, on_drawing_change=changed)
+    if result is None:
+        return None
+    return Pad(_digit(result.get("drawing")))
+
+
+def _explore(
+    model: Autoencoder, key: str, view: dict[str, Any], start: np.ndarray
+) -> np.ndarray | None:
+    key = f"{key}-{model.fingerprint}"
+    result = _mount(model, "explore", key, view, on_code_change=_nothing)
+    if result is None:
+        return None
+    code = result.get("code")
+    if not _is_vector(code, model.latent_dim):
+        return np.asarray(start, dtype=np.float32)
+    return np.asarray(code, dtype=np.float32)
+
+
+def _mount(
+    model: Autoencoder, view: str, key: str, spec: dict[str, Any], **callbacks: Callable[[], None]
+) -> Mapping[str, Any] | None:
+    """The component; its state once this browser is known to run it, else None."""
+    held = list(st.session_state.get(HELD_KEY, []))
+    try:
+        payload = export.payload(model) if model.fingerprint not in held else None
+    except export.UnsupportedModelError as error:
+        st.caption(f"This model runs on the server only ({error}).")
+        return None
+    data = {
+        "view": view,
+        "spec": key,
+        "fingerprint": model.fingerprint,
+        "held": held,
+        "active": bool(held),
+        "payload": payload,
+        **spec,
+    }
+
+    def remember_held() -> None:
+        st.session_state[HELD_KEY] = list(st.session_state[key].get("held") or [])
+
+    result = _component(key=key, data=data, on_held_change=remember_held, **callbacks)
+    return result if held else None
+
+
+def _nothing() -> None:
+    """The code's new value is read from the component's state on the rerun."""
+
+
+def _is_vector(value: Any, length: int) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == length
+        and all(isinstance(item, int | float) and np.isfinite(item) for item in value)
+    )
+
+
+def _digit(drawing: Any) -> np.ndarray | None:
+    """A drawing sent by the browser -> 28x28 float32 in [0, 1]; None for none or nonsense."""
+    digit = drawing.get("digit") if isinstance(drawing, dict) else None
+    if not _is_vector(digit, INPUT_DIM):
+        return None
+    return np.clip(np.asarray(digit, dtype=np.float32), 0, 1).reshape(IMAGE_SIDE, IMAGE_SIDE)
