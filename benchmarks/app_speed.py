@@ -141,7 +141,8 @@ def main() -> None:
 
     pages = {
         "bare canvas page": (ROOT / "benchmarks" / "bare_canvas.py", "canvas.upper-canvas"),
-        "app, Draw view": (ROOT / "app.py", "canvas.upper-canvas"),
+        # The live pad (canvas.ink) replaces the server canvas once the browser has the model.
+        "app, Draw view": (ROOT / "app.py", "canvas.upper-canvas, canvas.ink"),
     }
     runs: dict[str, list[tuple[float, float, bool]]] = {name: [] for name in pages}
     with sync_playwright() as playwright:

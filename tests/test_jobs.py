@@ -65,6 +65,7 @@ def no_process(monkeypatch):
 # --- Running a job ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_a_job_trains_reports_and_saves(tiny_npz):
     job = jobs.TrainingJob.start(QUICK, data=tiny_npz)
     try:
@@ -85,6 +86,7 @@ def test_a_job_trains_reports_and_saves(tiny_npz):
     assert job not in jobs.running_jobs()
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_a_stopped_job_keeps_the_best_epoch(tiny_npz):
     job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     try:
@@ -100,6 +102,7 @@ def test_a_stopped_job_keeps_the_best_epoch(tiny_npz):
         job.cleanup()
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_a_failing_job_says_why(tmp_path):
     broken = tmp_path / "mnist.npz"
     broken.write_bytes(b"not an archive")
@@ -112,6 +115,7 @@ def test_a_failing_job_says_why(tmp_path):
         job.cleanup()
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_cleanup_kills_a_running_job(tiny_npz):
     job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     job.cleanup()
@@ -119,6 +123,7 @@ def test_cleanup_kills_a_running_job(tiny_npz):
     assert not job.folder.exists()
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_two_jobs_at_once_keep_to_themselves_and_leave_the_default_model_alone(tiny_npz):
     from autoencoder.artifact import DEFAULT_MODEL_DIR
     from autoencoder.files import file_sha256
@@ -146,6 +151,7 @@ def test_two_jobs_at_once_keep_to_themselves_and_leave_the_default_model_alone(t
 # --- Children are reaped, and never outlive the server -----------------------------------------
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_an_ended_child_is_reaped_though_nobody_polls_it(tiny_npz):
     job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     pid = job.process.pid
@@ -159,6 +165,7 @@ def test_an_ended_child_is_reaped_though_nobody_polls_it(tiny_npz):
         job.cleanup()
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_an_abandoned_job_is_ended_and_its_folder_removed(tiny_npz):
     job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     try:
@@ -172,6 +179,7 @@ def test_an_abandoned_job_is_ended_and_its_folder_removed(tiny_npz):
         job.cleanup()
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_an_overdue_job_is_asked_to_stop(tiny_npz):
     job = jobs.TrainingJob.start(
         LONG, data=tiny_npz, limits=jobs.TrainingLimits(max_epochs=200, max_seconds=0)
@@ -183,6 +191,7 @@ def test_an_overdue_job_is_asked_to_stop(tiny_npz):
         job.cleanup()
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_a_job_started_by_a_passing_thread_outlives_the_thread(tiny_npz):
     """Streamlit runs each rerun in a thread that ends with it; the run must go on."""
     started: list[jobs.TrainingJob] = []
@@ -217,6 +226,7 @@ PARENT = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_a_job_dies_with_the_server(tiny_npz):
     """The server SIGKILLed (no atexit): the kernel's parent-death signal ends the child."""
     server = subprocess.Popen(
@@ -242,6 +252,7 @@ def test_a_job_dies_with_the_server(tiny_npz):
         subprocess.run(["rm", "-rf", folder], check=False)
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_a_clean_shutdown_stops_its_runs_and_removes_their_folders(tiny_npz):
     """The server exits normally (Streamlit on SIGTERM): the atexit hook cleans up."""
     parent = PARENT.replace("time.sleep(600)", "time.sleep(0.5)")  # then exit normally
@@ -259,6 +270,7 @@ def test_a_clean_shutdown_stops_its_runs_and_removes_their_folders(tiny_npz):
     assert not Path(folder).exists()
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_a_child_killed_by_the_system_says_so(tiny_npz):
     job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     try:
@@ -344,6 +356,7 @@ def test_no_memory_for_a_run_means_no_training(no_process, monkeypatch, tiny_npz
         jobs.TrainingJob.start(QUICK, data=tiny_npz)
 
 
+@pytest.mark.slow  # starts a TensorFlow training child
 def test_a_full_server_refuses_another_run(monkeypatch, tiny_npz):
     monkeypatch.setattr(jobs, "training_slots", lambda: 1)
     first = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
@@ -362,13 +375,13 @@ GIB = 2**30
 @pytest.mark.parametrize(
     ("files", "setting", "slots"),
     [
-        ({"memory.max": "2700000000"}, None, 2),  # Community Cloud: 2.7 GB
+        ({"memory.max": "2700000000"}, None, 1),  # Community Cloud: 2.7 GB, one run at a time
         ({"memory.max": str(2 * GIB)}, None, 1),
         ({"memory.max": str(3 * GIB // 2)}, None, 0),
         ({"memory.max": "max"}, None, 2),  # no limit: the RAM (8 GB here), at most MAX_RUNS
         ({"memory/memory.limit_in_bytes": str(2 * GIB)}, None, 1),  # cgroup v1
         ({"memory/memory.limit_in_bytes": "9223372036854771712"}, None, 2),  # v1's "no limit"
-        ({"memory.max": str(8 * GIB)}, "1700", 1),  # the setting lowers the limit ...
+        ({"memory.max": str(8 * GIB)}, "2000", 1),  # the setting lowers the limit ...
         ({"memory.max": str(2 * GIB)}, "9000", 1),  # ... and cannot raise it
         ({}, "1000", 0),
         ({}, "lots", 0),  # unreadable: assume the worst

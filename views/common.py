@@ -25,8 +25,8 @@ from typing import Any, TypeVar
 import numpy as np
 import streamlit as st
 
-from autoencoder import latent, metrics
-from autoencoder.artifact import ModelLoadError, load_model
+from autoencoder import latent, metrics, zoo
+from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASETS, IMAGE_SIDE
 from autoencoder.data import (
     CLASS_NAMES,
@@ -121,24 +121,29 @@ def _glibc() -> Any:
 _LIBC = _glibc()
 
 
-@st.cache_resource(show_spinner="Loading the model ...", max_entries=1)
 def default_model() -> Autoencoder:
-    """The shipped model, loaded once per process (it is read-only, so shareable)."""
-    return load_model()
+    """The shipped model (the zoo's dense-32), loaded once per process and shared."""
+    return models.zoo_model(zoo.DEFAULT_NAME)
 
 
 def current_model() -> Autoencoder | None:
-    """This session's own model if it has one, else the default; None (and a message) if neither."""
+    """The model the sidebar's picker names: a zoo model or this session's own.
+
+    None (after a message) if it cannot be loaded; the picker stays usable, so
+    the visitor can always go back to the default.
+    """
     own = st.session_state.get(OWN_MODEL_KEY)
-    if own is not None:
+    with st.sidebar:
+        choice = models.picker(has_own=own is not None)
+    if choice == models.OWN and own is not None:
         return own
     try:
-        return default_model()
-    except ModelLoadError as error:
+        return models.zoo_model(choice)
+    except (KeyError, ModelLoadError) as error:
         st.error(
-            f"The shipped model could not be loaded: {error}\n\n"
-            "Restore `assets/model/` from the repository, or train a new one with "
-            "`python -m autoencoder train --out assets/model`."
+            f"The model {choice} could not be loaded ({error}). Choose another in the sidebar. "
+            "The default model is restored from the repository's `assets/model/`, or retrained "
+            "with `python -m autoencoder train --out assets/model`."
         )
         return None
 
@@ -168,7 +173,7 @@ def _collect(job: TrainingJob) -> None:
             st.session_state[OUTCOME_KEY] = ("error", f"Training failed: {job.error()}")
             return
         model = job.result()
-        st.session_state[OWN_MODEL_KEY] = model
+        adopt(model)
         record = model.record
         stopped = " (stopped early; kept the best epoch)" if record.get("stopped_early") else ""
         st.session_state[OUTCOME_KEY] = (
@@ -180,6 +185,12 @@ def _collect(job: TrainingJob) -> None:
         st.session_state[OUTCOME_KEY] = ("error", f"The trained model could not be read: {error}")
     finally:
         job.cleanup()
+
+
+def adopt(model: Autoencoder) -> None:
+    """Make ``model`` this session's own model, and the one every page uses."""
+    st.session_state[OWN_MODEL_KEY] = model
+    st.session_state[models.CHOICE_KEY] = models.OWN
 
 
 @st.fragment(run_every=2)
@@ -371,8 +382,12 @@ def sidebar(model: Autoencoder) -> None:
     scores = record.get("metrics", {})
     config = model.config
     with st.sidebar:
-        st.subheader("Model")
-        st.caption("Your own model (this session only)" if own else "The shipped default model")
+        if own:
+            st.caption("Your own model (this session only)")
+        else:
+            chosen = st.session_state.get(models.CHOICE_KEY, "")
+            description = models.manifest().get(chosen, {}).get("description")
+            st.caption(description or "The shipped default model: the seed's network")
         st.markdown(
             f"{config.describe()}  \n"
             f"{record.get('dataset', {}).get('name', config.dataset)}, "

@@ -20,7 +20,7 @@ from autoencoder.network import Autoencoder
 from views.links import Link, one_of
 
 MAX_LOADED = len(zoo.ZOO)  # every zoo model is under 2 MB of weights
-CHOICE_KEY = "model_choice"  # the sidebar's selectbox: a zoo model's name, or OWN
+CHOICE_KEY = "model_choice"  # the chosen model: a zoo model's name, or OWN
 OWN = "own"  # the visitor's own trained or uploaded model
 KIND_NAMES = {"dense": "Dense", "conv": "Convolutional", "vae": "Variational", "pca": "PCA"}
 
@@ -90,13 +90,19 @@ def _options(has_own: bool) -> list[str]:
 
 
 def picker(has_own: bool) -> str:
-    """The sidebar's model choice (a zoo name or OWN), kept in the session and the URL."""
+    """The sidebar's model choice (a zoo name or OWN), kept in the session and the URL.
+
+    The choice lives under CHOICE_KEY, not in the widget: each page is a script of
+    its own, and a keyed widget's state would be reset on every page switch.
+    """
     options = _options(has_own)
     link = Link("model", CHOICE_KEY, one_of(options))
     link.seed()
-    if st.session_state.get(CHOICE_KEY) not in options:
+    choice = st.session_state.get(CHOICE_KEY)
+    if choice not in options:
         # The default, or the visitor's own model until they pick another.
-        st.session_state[CHOICE_KEY] = OWN if has_own else zoo.DEFAULT_NAME
-    st.selectbox("Model", options, format_func=label, key=CHOICE_KEY)
+        choice = OWN if has_own else zoo.DEFAULT_NAME
+    picked = st.selectbox("Model", options, index=options.index(choice), format_func=label)
+    st.session_state[CHOICE_KEY] = picked
     link.keep(default=zoo.DEFAULT_NAME)
-    return st.session_state[CHOICE_KEY]
+    return picked

@@ -392,7 +392,7 @@ def _adopt_upload() -> None:
             f"That file is not a model of this app: {error}",
         )
         return
-    st.session_state[common.OWN_MODEL_KEY] = model
+    common.adopt(model)
     st.session_state[common.OUTCOME_KEY] = (
         "success",
         "Loaded your model; it is now used on every page.",

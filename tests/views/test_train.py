@@ -86,7 +86,7 @@ def test_each_family_gets_its_own_choices_and_config(started):
     app.checkbox(key="train_variational").check()
     app.radio(key="train_noise").set_value("gaussian")
     app.run()
-    assert [box.key for box in app.selectbox] == ["train_filters"]  # no dense widths
+    assert [box.key for box in app.main.selectbox] == ["train_filters"]  # no dense widths
     app.select_slider(key="train_beta").set_value(2.0)
     app.select_slider(key="train_noise_level_gaussian").set_value(0.3)
     app.slider(key="train_latent_dim").set_value(16)
