@@ -342,9 +342,7 @@ class _Progress:
                 self.best_weights = _get_weights(self.config, self.encoder, self.decoder)
                 self.best_epoch = epoch + 1
             if self.report is not None:
-                self.report(
-                    EpochReport(epoch + 1, self.config.epochs, loss, val_loss, seconds)
-                )
+                self.report(EpochReport(epoch + 1, self.config.epochs, loss, val_loss, seconds))
             if self.should_stop is not None and self.should_stop():
                 model.stop_training = True
 

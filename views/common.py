@@ -371,7 +371,7 @@ def error_map(original: np.ndarray, reconstruction: np.ndarray, zoom: int = ZOOM
     return (big * 255).astype(np.uint8)
 
 
-def _count(number: int, noun: str) -> str:
+def count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
@@ -391,7 +391,7 @@ def sidebar(model: Autoencoder) -> None:
         st.markdown(
             f"{config.describe()}  \n"
             f"{record.get('dataset', {}).get('name', config.dataset)}, "
-            f"{_count(len(record.get('history', {}).get('loss', [])) or config.epochs, 'epoch')}, "
+            f"{count(len(record.get('history', {}).get('loss', [])) or config.epochs, 'epoch')}, "
             f"batch {config.batch_size}, learning rate {config.learning_rate:g}"
         )
         if scores:

@@ -75,9 +75,11 @@ def label(name: str) -> str:
         return name
     extra = ", denoising" if entry.get("denoising") else ""
     extra += ", Fashion-MNIST" if entry.get("dataset") == "fashion_mnist" else ""
+    psnr = entry.get("metrics", {}).get("psnr")
+    figure = f" · {psnr:.1f} dB" if psnr is not None else ""
     return (
-        f"{KIND_NAMES.get(entry['kind'], entry['kind'])}{extra} · code {entry['latent_dim']} · "
-        f"{entry['metrics']['psnr']:.1f} dB ({name})"
+        f"{KIND_NAMES.get(entry['kind'], entry['kind'])}{extra} · code {entry['latent_dim']}"
+        f"{figure} ({name})"
     )
 
 

@@ -207,7 +207,7 @@ def _estimate(config: Config, train_limit: int) -> None:
         )
     st.caption(
         f"About {_duration(estimate.seconds)} on this server: {train_limit:,} images, "
-        f"{config.epochs} epochs, at the pace measured for {similar} similar zoo "
+        f"{common.count(config.epochs, 'epoch')}, at the pace measured for {similar} similar zoo "
         f"{'model' if similar == 1 else 'models'}, plus ~{jobs.TENSORFLOW_START_SECONDS:.0f} s "
         f"to start TensorFlow.{caveat} A run stops by itself after "
         f"{LIMITS.max_seconds / 60:.0f} minutes, keeping its best epoch."

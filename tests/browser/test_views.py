@@ -112,6 +112,8 @@ def test_training_one_epoch_shows_progress_and_the_loss_curve(page, app_url):
         slider.focus()
         page.keyboard.press("Home")  # 1 epoch, 1,000 images
     assert sliders.count() >= 5
+    # Each slider reruns the page: click once the estimate shows the new settings.
+    page.get_by_text("1,000 images, 1 epoch,").wait_for()
     page.get_by_role("button", name="Start training").click()
     page.locator('[data-testid="stProgress"]').first.wait_for()
     page.get_by_text("It is now your model").wait_for(timeout=180_000)
