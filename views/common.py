@@ -193,7 +193,7 @@ def adopt(model: Autoencoder) -> None:
     st.session_state[models.CHOICE_KEY] = models.OWN
 
 
-@st.fragment(run_every=2)
+@st.fragment(run_every=1)
 def _training_status(job: TrainingJob) -> None:
     """While a run trains, on every page: its epoch, and a heartbeat that keeps it going.
 
@@ -202,7 +202,8 @@ def _training_status(job: TrainingJob) -> None:
     if not job.running:
         st.rerun()  # the whole page, which collects the model
     job.keep_alive()
-    st.caption(f"Training your model: epoch {len(job.epochs())} of {job.config.epochs}")
+    progress = job.progress()  # the same fraction and words as the Train page's bar
+    st.caption(f"Training your model: {progress.text} ({progress.fraction:.0%})")
 
 
 @st.cache_resource(show_spinner="Loading the test images ...", max_entries=len(DATASETS))

@@ -130,6 +130,7 @@ def small_models() -> list[Autoencoder]:
     ]
 
 
+@pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
 @pytest.mark.parametrize("own", small_models(), ids=["conv-2", "vae-2", "pca-2", "fashion"])
 def test_your_own_model_of_any_kind_is_compared(own):
     app = open_app(PAGE, own_model=own)
@@ -142,6 +143,7 @@ def test_your_own_model_of_any_kind_is_compared(own):
     assert figures["kind"].iloc[-1] == own.config.kind
 
 
+@pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
 def test_every_zoo_model_renders():
     app = open_app(PAGE)
     for start in range(0, len(NAMES), 3):
@@ -183,6 +185,7 @@ def full_zoo(monkeypatch) -> dict[str, Autoencoder]:
     return zoo_models
 
 
+@pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
 def test_every_kind_the_zoo_declares_renders(full_zoo):
     images, _ = mnist_test()
     app = open_app(PAGE, drawn_digit=images[0].reshape(28, 28))

@@ -119,6 +119,7 @@ def test_switching_model_and_page_does_not_score_again(monkeypatch):
     ],
     ids=["conv-2", "vae-2", "pca-2"],
 )
+@pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
 def test_your_own_model_of_any_kind_can_be_tested(config):
     app = open_app(PAGE, own_model=random_model(config))
     app.selectbox(key="detect_model").set_value("your model").run()
@@ -134,6 +135,7 @@ def test_a_fashion_model_of_your_own_is_not_offered():
     assert any("Fashion-MNIST" in caption.value for caption in app.caption)
 
 
+@pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
 def test_every_mnist_zoo_model_renders(monkeypatch):
     # 500 images of each set: the numpy convolutions take half a minute for all 20,000.
     original = detection.scores
@@ -171,6 +173,7 @@ def test_the_separation_is_what_the_package_computes():
     )  # the same BCE training reports
 
 
+@pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
 def test_every_mnist_kind_the_zoo_declares_renders(monkeypatch):
     """Built or not: each declared model, with random weights, on 300 images of each set."""
     from views import models
