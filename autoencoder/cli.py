@@ -266,7 +266,7 @@ def _zoo(arguments: argparse.Namespace) -> int:
     from autoencoder import zoo
 
     if arguments.zoo_command == "list":
-        for entry in zoo.read_manifest(arguments.out if "out" in arguments else None):
+        for entry in zoo.read_manifest():
             figures = entry["metrics"]
             print(
                 f"{entry['name']:<16} {entry['kind']:<6} code {entry['latent_dim']:>3}  "

@@ -95,9 +95,8 @@ def build_keras_models(config: Config) -> tuple[keras.Model, keras.Model, keras.
     hidden = code
     for layer in decoder_layers(config):
         if layer.kind == "deconv" and len(hidden.shape) == 2:
-            hidden = keras.layers.Reshape((*[conv_grid(config)[0]] * 2, conv_grid(config)[1]))(
-                hidden
-            )
+            side, channels = conv_grid(config)
+            hidden = keras.layers.Reshape((side, side, channels))(hidden)
         hidden = _keras_layer(layer)(hidden)
     output = keras.layers.Reshape((INPUT_DIM,), name="flat")(hidden) if config.filters else hidden
     decoder = keras.Model(code, output, name="decoder")

@@ -24,11 +24,8 @@ The machine is shared: medians and 95th percentiles of many repeats.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,12 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from autoencoder.artifact import model_to_zip  # noqa: E402
 from tests.browser.conftest import (  # noqa: E402
+    BLOCK_LIVE_SCRIPT,
     CHROMIUM_FLAGS,
     chromium_path,
-    free_port,
-    wait_until_healthy,
+    streamlit_app,
 )
-from tests.browser.test_live import BLOCK_LIVE_SCRIPT, zoo_or_random  # noqa: E402
+from tests.browser.test_live import zoo_or_random  # noqa: E402
 
 TARGET_FPS = 30
 TARGET_PEN_MS = 50
@@ -67,25 +64,6 @@ window.watchImage = (caption) => {
   }).observe(document.body, { subtree: true, childList: true, attributes: true });
 };
 """
-
-
-@contextlib.contextmanager
-def app_server() -> Iterator[str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, server)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def new_page(browser, *, live: bool):
@@ -230,7 +208,7 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
-    with app_server() as url, sync_playwright() as playwright:
+    with streamlit_app() as url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         page = new_page(browser, live=True)
         slider = live_slider(page, url, repeats)

@@ -54,15 +54,7 @@ Result = TypeVar("Result")
 
 def is_shipped(model: Autoencoder) -> bool:
     """The process' own copy of the default or a zoo model, whose results every session
-    may share; anything a visitor trained or uploaded is theirs alone.
-
-    Identity, not the fingerprint: an upload of the very same file is still the visitor's.
-    """
-    try:
-        if model is default_model():
-            return True
-    except ModelLoadError:
-        pass
+    may share; anything a visitor trained or uploaded is theirs alone."""
     return models.is_zoo_model(model)
 
 

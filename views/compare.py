@@ -111,15 +111,7 @@ def _load(name: str, own: Autoencoder | None) -> Autoencoder | None:
     """The model behind an option; None, after a warning, if it cannot be loaded."""
     if name == OWN:
         return own
-    try:
-        if name == zoo.DEFAULT_NAME:
-            # The zoo's dense-32 is a byte-for-byte copy of the shipped model: use the copy
-            # every page already loaded (this also works before the zoo is built).
-            return common.default_model()
-        return models.zoo_model(name)
-    except (KeyError, ValueError, OSError, ModelLoadError) as error:
-        st.warning(f"The model {name} could not be loaded: {error}")
-        return None
+    return models.load(name)  # dense-32 is the shipped model, even before the zoo is built
 
 
 def _label(name: str, entry: Mapping[str, Any]) -> str:

@@ -8,7 +8,6 @@ import numpy as np
 import streamlit as st
 
 from autoencoder import detection, zoo
-from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS
 from autoencoder.network import Autoencoder
 from views import common, models
@@ -104,15 +103,7 @@ def _choose_model() -> Autoencoder | None:
     )
     if name == OWN:
         return own
-    try:
-        if name == zoo.DEFAULT_NAME:
-            # The zoo's dense-32 is a byte-for-byte copy of the shipped model: use the copy
-            # every page already loaded (this also works before the zoo is built).
-            return common.default_model()
-        return models.zoo_model(name)
-    except (KeyError, ValueError, OSError, ModelLoadError) as error:
-        st.warning(f"The model {name} could not be loaded: {error}")
-        return None
+    return models.load(name)  # dense-32 is the shipped model, even before the zoo is built
 
 
 @common.by_model(

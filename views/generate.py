@@ -76,9 +76,7 @@ def _load(names: tuple[str, ...]) -> dict[str, Autoencoder]:
     loaded, missing = {}, []
     for name in names:
         try:
-            loaded[name] = (
-                common.default_model() if name == DEFAULT_NAME else models.zoo_model(name)
-            )
+            loaded[name] = models.zoo_model(name)
         except (KeyError, ModelLoadError):
             missing.append(name)
     if missing:

@@ -44,25 +44,26 @@ def manifest() -> dict[str, dict[str, Any]]:
 
 
 def is_zoo_model(model: Autoencoder) -> bool:
-    """True for the process' own copy of a zoo model (never for a visitor's upload)."""
-    for name in manifest() or {zoo.DEFAULT_NAME: {}}:
-        try:
-            if model is zoo_model(name):
-                return True
-        except (KeyError, ModelLoadError):
-            continue
-    return False
+    """True for the process' own copy of a zoo model (never for a visitor's upload).
+
+    Identity, not the fingerprint: an upload of the very same file is still the
+    visitor's. The shipped default's record carries no zoo name.
+    """
+    name = model.record.get("name", zoo.DEFAULT_NAME)
+    if name != zoo.DEFAULT_NAME and name not in manifest():
+        return False
+    try:
+        return model is zoo_model(name)
+    except (KeyError, ModelLoadError):
+        return False
 
 
 def load(name: str) -> Autoencoder | None:
-    """A zoo model, or None after one sentence saying how to get it."""
+    """A zoo model, or None after one sentence saying why it cannot be had."""
     try:
         return zoo_model(name)
-    except (KeyError, ModelLoadError):
-        st.info(
-            f"The model {name} is not in this copy of the app; build it with "
-            f"`python -m autoencoder zoo build --only {name}`."
-        )
+    except (KeyError, ValueError, OSError, ModelLoadError) as error:
+        st.warning(f"The model {name} could not be loaded: {error}")
         return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -54,14 +55,15 @@ def wait_until_healthy(url: str, server: subprocess.Popen, timeout: float = 60) 
     raise TimeoutError(f"streamlit did not come up at {url}")
 
 
-@pytest.fixture(scope="session")
-def app_url(mnist_data_dir: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def streamlit_app(environment: dict[str, str] | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` on a free port, from the project folder; yields its URL."""
     port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
          "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=ROOT,  # where .streamlit/config.toml lives, as on Community Cloud
-        env={**os.environ, "AUTOENCODER_DATA_DIR": str(mnist_data_dir)},
+        env={**os.environ, **(environment or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -73,6 +75,12 @@ def app_url(mnist_data_dir: Path) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def app_url(mnist_data_dir: Path) -> Iterator[str]:
+    with streamlit_app({"AUTOENCODER_DATA_DIR": str(mnist_data_dir)}) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
