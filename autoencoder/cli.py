@@ -22,6 +22,7 @@ from autoencoder.config import (
     CODE_ACTIVATIONS,
     DATASETS,
     FAMILIES,
+    SCHEDULES,
     Config,
 )
 from autoencoder.data import DATA_DIR_ENV, DatasetUnavailableError, load_dataset
@@ -35,6 +36,7 @@ CHOICES = {
     "family": FAMILIES,
     "code_activation": CODE_ACTIVATIONS,
     "dataset": DATASETS,
+    "schedule": SCHEDULES,
 }
 FIELD_HELP = {
     "family": "dense, conv, or pca (closed form); its defaults fill what is not given",
@@ -45,6 +47,7 @@ FIELD_HELP = {
     "variational": "train a variational autoencoder (a VAE) of this family",
     "beta": "weight of a VAE's KL term",
     "noise": "denoising: gaussian:STD or mask:FRACTION (default: none)",
+    "schedule": "the learning rate: constant, or a cosine decay to zero over the run",
     "seed": "random seed (same seed, same model)",
 }
 

@@ -22,6 +22,7 @@ DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST cloth
 FAMILIES = ("dense", "conv", "pca")
 CODE_ACTIVATIONS = ("relu", "linear")
 NOISES = ("none", "gaussian", "mask")
+SCHEDULES = ("constant", "cosine")
 
 # Upper bounds: what the app lets anyone train or upload.
 MAX_LATENT_DIM = 128
@@ -58,6 +59,9 @@ class Config:
     - ``noise``: denoising; inputs are corrupted by ``gaussian`` noise of
       standard deviation ``noise_level`` (clipped to [0, 1]) or by masking a
       ``noise_level`` fraction of pixels, and the target is the clean image.
+    - ``schedule``: the learning rate stays ``constant`` or follows a ``cosine``
+      from ``learning_rate`` down to zero over the run (a long run's last epochs
+      then fine-tune instead of jittering).
     """
 
     family: str = "dense"
@@ -72,6 +76,7 @@ class Config:
     epochs: int = 25
     batch_size: int = 256
     learning_rate: float = 1e-3
+    schedule: str = "constant"
     dataset: str = "mnist"
     seed: int = field(default=0)
 
@@ -79,6 +84,7 @@ class Config:
         _choice("family", self.family, FAMILIES)
         _choice("code_activation", self.code_activation, CODE_ACTIVATIONS)
         _choice("noise", self.noise, NOISES)
+        _choice("schedule", self.schedule, SCHEDULES)
         _choice("dataset", self.dataset, DATASETS)
         object.__setattr__(self, "hidden_units", _widths("hidden_units", self.hidden_units))
         object.__setattr__(self, "filters", _widths("filters", self.filters))

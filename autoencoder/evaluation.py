@@ -6,6 +6,7 @@ manifest lists all come from ``evaluate``, so they agree to the last digit.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -21,15 +22,24 @@ EVALUATION_SEED = 0  # the noise and the VAE's code samples are drawn from this 
 
 def evaluate(model: Autoencoder, test: Split) -> dict[str, Any]:
     """Mean BCE, MSE, PSNR and BCE percentiles; a VAE's negative ELBO in nats per
-    image; for a denoising model, PSNR on noisy test images against the clean ones."""
-    images = test.images
-    summary: dict[str, Any] = metrics.summarize(images, model.reconstruct(images))
+    image; for a denoising model, PSNR on noisy test images against the clean ones.
+
+    Chunk by chunk from the uint8 pixels: a training child calls this at its
+    memory peak, and the whole test set in float32 (with its reconstructions,
+    noisy copies and their outputs) would add over 100 MB there.
+    """
+    summary: dict[str, Any] = metrics.summary(*metrics.score(test.pixels, model.reconstruct))
     if model.config.variational:
-        summary["neg_elbo"] = negative_elbo(model, images)
+        summary["neg_elbo"] = negative_elbo(model, test.pixels)
     if model.config.denoising:
-        noisy = corrupt(images, model.config.noise, model.config.noise_level, EVALUATION_SEED)
-        summary["noisy_input_psnr"] = _psnr(images, noisy)
-        summary["denoised_psnr"] = _psnr(images, model.reconstruct(noisy))
+        rng = np.random.default_rng(EVALUATION_SEED)
+        noisy_mse, denoised_mse = [], []
+        for clean in _chunks(test.pixels):
+            noisy = corrupt(clean, model.config.noise, model.config.noise_level, rng)
+            noisy_mse.append(metrics.mse_per_image(clean, noisy))
+            denoised_mse.append(metrics.mse_per_image(clean, model.reconstruct(noisy)))
+        summary["noisy_input_psnr"] = _psnr(np.concatenate(noisy_mse))
+        summary["denoised_psnr"] = _psnr(np.concatenate(denoised_mse))
     return summary
 
 
@@ -37,15 +47,23 @@ def negative_elbo(model: Autoencoder, images: np.ndarray, seed: int = EVALUATION
     """-ELBO in nats per image: summed pixel BCE of a sampled code's decoding + KL.
 
     One code sample per image (as PyTorch's reference VAE reports it), seeded.
+    ``images`` are floats in [0, 1] or uint8 pixels.
     """
-    mean, log_var = model.encode_distribution(images)
     rng = np.random.default_rng(seed)
-    codes = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape, dtype=np.float32)
-    bce = metrics.bce_per_image(images, model.decode(codes)) * INPUT_DIM
-    kl = -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=1)
-    return float(np.mean(bce + kl))
+    per_image = []
+    for chunk in _chunks(images):
+        mean, log_var = model.encode_distribution(chunk)
+        codes = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape, dtype=np.float32)
+        bce = metrics.bce_per_image(chunk, model.decode(codes)) * INPUT_DIM
+        kl = -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=1)
+        per_image.append(bce + kl)
+    return float(np.mean(np.concatenate(per_image)))
 
 
-def _psnr(originals: np.ndarray, outputs: np.ndarray) -> float:
-    mse = float(np.mean(metrics.mse_per_image(originals, outputs)))
-    return float(10 * np.log10(1 / max(mse, 1e-12)))
+def _chunks(images: np.ndarray) -> Iterator[np.ndarray]:
+    for start in range(0, len(images), metrics.CHUNK):
+        yield metrics.unit_floats(images[start : start + metrics.CHUNK])
+
+
+def _psnr(mse_per_image: np.ndarray) -> float:
+    return float(10 * np.log10(1 / max(float(np.mean(mse_per_image)), 1e-12)))

@@ -10,10 +10,16 @@ import numpy as np
 KINDS = ("gaussian", "mask", "salt_pepper")
 
 
-def corrupt(images: np.ndarray, kind: str, level: float, seed: int = 0) -> np.ndarray:
+def corrupt(
+    images: np.ndarray, kind: str, level: float, seed: int | np.random.Generator = 0
+) -> np.ndarray:
     """``images`` in [0, 1] with noise: gaussian (std ``level``, clipped), mask (a
     ``level`` fraction of pixels set to 0) or salt_pepper (a ``level`` fraction set
-    to 0 or 1)."""
+    to 0 or 1).
+
+    Given one Generator for consecutive chunks of a set, the noise is the same as
+    for the whole set at once (NumPy draws the same stream either way).
+    """
     if kind not in KINDS:
         raise ValueError(f"noise must be one of {', '.join(KINDS)}, got {kind!r}")
     if not 0 <= level <= 1:

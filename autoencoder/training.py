@@ -33,11 +33,18 @@ from autoencoder.network import (
 if TYPE_CHECKING:
     import keras
 
-# The models are small, so per-step overhead dominates; running 32 steps per
-# call into an XLA-compiled function is ~2x faster than fit() on NumPy arrays
-# here (benchmarks/train_speed.py).
+# The dense models are small, so per-step overhead dominates; running 32 steps
+# per call into an XLA-compiled function is ~2x faster than fit() on NumPy
+# arrays here. Convolutions are not: XLA's CPU convolutions are slower than
+# TensorFlow's own (oneDNN) kernels and its compiler costs memory, so conv
+# models run without it (benchmarks/train_speed.py).
 STEPS_PER_EXECUTION = 32
 VALIDATION_BATCH = 1024
+
+
+def uses_xla(config: Config) -> bool:
+    """Whether training compiles its step with XLA (see the note above)."""
+    return not config.filters
 
 
 @dataclass(frozen=True)
@@ -189,13 +196,19 @@ def train(
     _autoencoder, encoder, decoder = build_keras_models(config)
     trainer, loss = _training_model(config, encoder, decoder)
     trainer.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=config.learning_rate),
+        optimizer=keras.optimizers.Adam(learning_rate=_learning_rate(config, len(train_pixels))),
         loss=loss,
-        jit_compile=True,
+        jit_compile=uses_xla(config),
         steps_per_execution=STEPS_PER_EXECUTION,
     )
-    pixels = tf.constant(train_pixels)
     corrupt = _corruption(config)
+
+    def batch_of(indices: Any) -> Any:
+        # Rows are gathered from the NumPy array itself: a tf.constant of it
+        # would be a second copy of the training set (90 MB more at the peak).
+        rows = tf.numpy_function(_rows_of(train_pixels), [indices], tf.uint8, stateful=False)
+        return corrupt(_to_float(tf.ensure_shape(rows, [None, INPUT_DIM])))
+
     # Shuffle indices and gather each batch on tf.data's threads, ahead of the
     # step that uses it (benchmarks/train_speed.py).
     training_data = (
@@ -203,7 +216,7 @@ def train(
         .shuffle(len(train_pixels), seed=config.seed, reshuffle_each_iteration=True)
         .batch(config.batch_size)
         .map(
-            lambda indices: corrupt(_to_float(tf.gather(pixels, indices))),
+            batch_of,
             num_parallel_calls=tf.data.AUTOTUNE,  # gather the next batches while this one trains
             deterministic=True,  # same order for the same seed
         )
@@ -246,6 +259,23 @@ def train(
         "metrics": evaluation.evaluate(model, dataset.test),
     }
     return Autoencoder(config=config, weights=model.weights, record=record)
+
+
+def _learning_rate(config: Config, images: int) -> Any:
+    """The optimizer's learning rate: a number, or a cosine schedule over every step."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    import keras
+
+    steps = config.epochs * -(-images // config.batch_size)
+    return keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=steps)
+
+
+def _rows_of(pixels: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    def rows(indices: np.ndarray) -> np.ndarray:
+        return pixels[indices]
+
+    return rows
 
 
 def _to_float(batch: Any) -> Any:

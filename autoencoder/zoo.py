@@ -63,14 +63,16 @@ def _entries() -> list[ZooEntry]:
     entries += [
         ZooEntry(
             "conv-deep-32",
-            "Convolutional with a dense layer of 128 on each side of a linear code of 32.",
+            "Convolutional with a dense layer of 128 on each side of a linear code of 32; "
+            "a long run whose learning rate decays to zero.",
             Config.for_family(
                 "conv",
                 filters=CONV,
                 hidden_units=(128,),
                 latent_dim=32,
-                epochs=40,
+                epochs=60,
                 batch_size=128,
+                schedule="cosine",
             ),
         ),
         ZooEntry(

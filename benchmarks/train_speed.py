@@ -1,10 +1,12 @@
 """Seconds per epoch: the package's trainer against the plain Keras recipe.
 
 For the seed's dense network and for the convolutional autoencoder (code of
-32). Each run is a fresh child process (so neither inherits the other's
-compiled graphs), and the two of a family alternate, so machine noise hits
-both alike. Prints a table of the median seconds per epoch, the ratio, and
-each final val BCE.
+32), and the package's trainer with the other choice of XLA compilation than
+the one it makes for that family. Each run is a fresh child process with the
+environment the app gives its training jobs (so none inherits another's
+compiled graphs), and the order alternates, so machine noise hits all alike.
+Prints a table of the median seconds per epoch, the ratio, and each final val
+BCE.
 
     python benchmarks/train_speed.py [--epochs 25] [--conv-epochs 3] [--repeats 3] [--data PATH]
 """
@@ -24,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autoencoder.config import Config  # noqa: E402
+from autoencoder.jobs import CHILD_ENVIRONMENT  # noqa: E402
+from autoencoder.training import uses_xla  # noqa: E402
 
 
 def _config(family: str, epochs: int) -> Config:
@@ -71,7 +75,20 @@ def package_trainer(data: Path, family: str, epochs: int) -> dict[str, object]:
     return {"seconds": history["seconds"], "val_bce": history["val_loss"][-1]}
 
 
-VARIANTS = {"plain Keras recipe": plain_recipe, "autoencoder.train": package_trainer}
+def package_trainer_xla_flipped(data: Path, family: str, epochs: int) -> dict[str, object]:
+    """The package's trainer with the other XLA choice (what chose it per family)."""
+    from autoencoder import training
+
+    chosen = training.uses_xla
+    training.uses_xla = lambda config: not chosen(config)
+    return package_trainer(data, family, epochs)
+
+
+VARIANTS = {
+    "plain Keras recipe": plain_recipe,
+    "autoencoder.train": package_trainer,
+    "... other XLA choice": package_trainer_xla_flipped,
+}
 
 
 def run_child(variant: str, data: Path, family: str, epochs: int) -> dict[str, object]:
@@ -90,7 +107,7 @@ def run_child(variant: str, data: Path, family: str, epochs: int) -> dict[str, o
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        env={**os.environ, **CHILD_ENVIRONMENT},  # as the app's training jobs run
     )
     if result.returncode != 0:
         sys.exit(f"{variant} failed:\n{result.stderr}")
@@ -144,7 +161,10 @@ def main() -> None:
             val_bce = statistics.median(float(run["val_bce"]) for run in runs)
             rows[name] = (statistics.median(steady), first, val_bce)
         baseline = rows["plain Keras recipe"][0]
+        xla = uses_xla(_config(family, 1))
         for name, (median, first, val_bce) in rows.items():
+            if name.startswith("..."):
+                name = "... without XLA" if xla else "... with XLA"
             print(
                 f"| {family:<6} | {name:<20} | {median:16.3f} | {first:13.2f} | "
                 f"{baseline / median:7.2f}x | {val_bce:13.4f} |"

@@ -133,6 +133,7 @@ def test_flags_are_generated_from_the_config():
                        "--variational"])  # fmt: skip
     config = config_from_arguments(arguments)
     assert (config.hidden_units, config.variational) == ((512, 256), True)
+    assert config_from_arguments(parse(["train", "--schedule", "cosine"])).schedule == "cosine"
     assert config_from_arguments(parse(["train"])) == Config()
 
 

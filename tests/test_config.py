@@ -62,6 +62,7 @@ def test_is_frozen():
         {"learning_rate": float("nan")},
         {"beta": float("inf")},
         {"dataset": "cifar10"},
+        {"schedule": "step"},
         {"family": "transformer"},
         {"noise": "gaussian", "noise_level": 2.0},
         {"noise_level": 0.3},

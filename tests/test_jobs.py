@@ -350,6 +350,21 @@ def test_missing_data_is_refused_at_once_without_a_process(no_process, monkeypat
     assert list(tmp_path.iterdir()) == []  # not even a folder
 
 
+def test_a_child_runs_with_the_memory_saving_allocator_settings(monkeypatch, tmp_path):
+    # Measured by benchmarks/train_memory.py: without them a run peaks well above RUN_PEAK_MB.
+    started = {}
+
+    def record(command, **kwargs):
+        started.update(kwargs)
+
+    monkeypatch.setattr(jobs.subprocess, "Popen", record)
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "64")  # the server's own setting does not leak in
+    jobs._spawn(QUICK, None, tmp_path / "mnist.npz", tmp_path)
+    environment = started["env"]
+    assert environment["MALLOC_ARENA_MAX"] == "2"
+    assert environment["MALLOC_MMAP_THRESHOLD_"] == str(2**20)
+
+
 def test_no_memory_for_a_run_means_no_training(no_process, monkeypatch, tiny_npz):
     monkeypatch.setenv(jobs.MEMORY_ENV, "1200")
     with pytest.raises(jobs.TrainingUnavailableError, match="not available on this server"):

@@ -116,6 +116,17 @@ def test_same_seed_same_model(tiny_dataset):
         np.testing.assert_allclose(second.weights[name], array, atol=1e-6)
 
 
+def test_a_cosine_schedule_decays_to_zero_over_the_run():
+    from autoencoder.training import _learning_rate
+
+    config = Config(epochs=4, batch_size=100, learning_rate=0.01, schedule="cosine")
+    schedule = _learning_rate(config, images=1000)  # 10 steps an epoch, 40 in all
+    assert float(schedule(0)) == pytest.approx(0.01)
+    assert float(schedule(20)) == pytest.approx(0.005, rel=1e-3)
+    assert float(schedule(40)) == pytest.approx(0.0, abs=1e-9)
+    assert _learning_rate(Config(learning_rate=0.01), images=1000) == 0.01
+
+
 def test_stop_request_ends_training_and_keeps_the_best_epoch(tiny_dataset):
     config = Config(hidden_units=8, latent_dim=2, epochs=50, batch_size=64)
     reports = []

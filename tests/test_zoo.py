@@ -50,11 +50,6 @@ def test_the_zoo_stays_small():
     assert size < MAX_ZOO_BYTES, f"the zoo is {size / 2**20:.1f} MB"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 8's 24.0 dB target is not reached yet: the best 32-number model (conv-deep-32) "
-    "gets 23.86 dB; strict, so this fails loudly once a model passes it",
-)
 def test_the_best_32_number_model_passes_the_deep_autoencoder_of_2006(manifest):
     best = max(psnr(manifest, name) for name, entry in manifest.items()
                if entry["latent_dim"] == 32 and entry["dataset"] == "mnist")  # fmt: skip
