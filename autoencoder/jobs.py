@@ -55,9 +55,10 @@ FOLDER_PREFIX = "autoencoder-train-"
 MEMORY_ENV = "AUTOENCODER_MEMORY_MB"  # what the app may use, when the host does not say
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # One training child's peak RSS at the heaviest settings the form allows (a conv VAE:
-# 1246 MB; the defaults: 1050 MB; benchmarks/train_memory.py). TensorFlow's import
-# alone is 640 MB. On Community Cloud's 2.7 GB this allows one run at a time.
-RUN_PEAK_MB = 1250
+# 875 MB; the defaults: 795 MB; benchmarks/train_memory.py), of which TensorFlow's
+# import is 635 MB (390 MB of it library pages, which a second run shares). On
+# Community Cloud's 2.7 GB this allows two runs at a time.
+RUN_PEAK_MB = 900
 SERVER_BUDGET_MB = 700  # the Streamlit server itself, its caches and its sessions
 MAX_RUNS = 2  # even on a big host: the runs share the CPU, each only gets slower
 # A training child's environment (benchmarks/train_memory.py measures its peak):
@@ -70,6 +71,10 @@ CHILD_ENVIRONMENT = {
     "MALLOC_ARENA_MAX": "2",
     "MALLOC_MMAP_THRESHOLD_": str(2**20),
 }
+# XLA's compiler would add about 100 MB to a dense run's peak (benchmarks/train_memory.py).
+CHILD_FLAGS = ("--no-xla",)
+# Training yields the shared CPUs to the server: a visitor waits on a page, not on an epoch.
+CHILD_NICENESS = 10
 UNLIMITED_BYTES = 2**60  # cgroup v1 writes "no limit" as a number near 2**63
 
 # Lifecycle, in seconds.
@@ -442,26 +447,28 @@ def unavailable_message() -> str:
 PR_SET_PDEATHSIG = 1
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
-    """A ``preexec_fn`` that has the kernel SIGTERM the child when its parent dies (Linux).
+def _child_setup() -> Callable[[], None]:
+    """A ``preexec_fn``: a lower CPU priority, and (on Linux) the kernel SIGTERMs the
+    child when its parent dies.
 
     prctl is looked up here, before the fork, so the child only makes one call.
     """
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl = None
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            prctl = ctypes.CDLL(None, use_errno=True).prctl
+            prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
     parent = os.getpid()
 
-    def die_with_parent() -> None:
+    def set_up() -> None:
+        os.nice(CHILD_NICENESS)
+        if prctl is None:
+            return
         prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
         if os.getppid() != parent:  # the parent died before prctl: no signal will come
             os._exit(1)
 
-    return die_with_parent
+    return set_up
 
 
 class _Supervisor:
@@ -577,6 +584,7 @@ def _spawn(
         sys.executable, "-m", "autoencoder", "train", "--config", str(settings),
         "--data", str(data), "--out", str(folder / "model"), "--json",
         "--stop-file", str(folder / "stop"), "--heartbeat", str(folder / "heartbeat"),
+        *CHILD_FLAGS,
     ]  # fmt: skip
     if train_limit is not None:
         command += ["--limit", str(train_limit)]
@@ -598,7 +606,7 @@ def _spawn(
             stdin=subprocess.DEVNULL,
             stdout=progress,
             stderr=log,
-            preexec_fn=_parent_death_signal(),  # one prctl call, looked up before the fork
+            preexec_fn=_child_setup(),
         )
 
 

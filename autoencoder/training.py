@@ -33,17 +33,18 @@ from autoencoder.network import (
 if TYPE_CHECKING:
     import keras
 
-# The dense models are small, so per-step overhead dominates; running 32 steps
-# per call into an XLA-compiled function is ~2x faster than fit() on NumPy
-# arrays here. Convolutions are not: XLA's CPU convolutions are slower than
-# TensorFlow's own (oneDNN) kernels and its compiler costs memory, so conv
-# models run without it (benchmarks/train_speed.py).
+# The dense models are small, so per-step overhead dominates: 32 steps per call
+# over a tf.data pipeline, and the step compiled by XLA, make an epoch 1.3x to 2x
+# faster than fit() on NumPy arrays here, a good part of it XLA's. XLA's
+# compiler costs about 100 MB at a run's peak, though, and convolutions gain
+# nothing clear from it, so conv models go without it, and so do the web app's
+# runs, where memory is the budget (benchmarks/train_speed.py, train_memory.py).
 STEPS_PER_EXECUTION = 32
 VALIDATION_BATCH = 1024
 
 
 def uses_xla(config: Config) -> bool:
-    """Whether training compiles its step with XLA (see the note above)."""
+    """Whether training compiles its step with XLA unless told (see the note above)."""
     return not config.filters
 
 
@@ -169,6 +170,7 @@ def train(
     on_epoch_end: Callable[[EpochReport], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     train_limit: int | None = None,
+    xla: bool | None = None,
 ) -> Autoencoder:
     """Train on ``dataset.train``, validating on ``dataset.test``.
 
@@ -176,6 +178,7 @@ def train(
     one, in a normal run). ``on_epoch_end`` is called after every epoch;
     ``should_stop`` is polled after every epoch and ends training early when it
     returns True. ``train_limit`` trains on the first N images only (quick runs).
+    ``xla`` compiles the training step with XLA (default: ``uses_xla(config)``).
     """
     config = config or Config()
     if dataset.train is None:
@@ -198,7 +201,7 @@ def train(
     trainer.compile(
         optimizer=keras.optimizers.Adam(learning_rate=_learning_rate(config, len(train_pixels))),
         loss=loss,
-        jit_compile=uses_xla(config),
+        jit_compile=uses_xla(config) if xla is None else xla,
         steps_per_execution=STEPS_PER_EXECUTION,
     )
     corrupt = _corruption(config)

@@ -4,9 +4,9 @@ The child is ``python -m autoencoder train --config FILE`` with the environment
 ``autoencoder.jobs`` gives it. Its RSS, anonymous memory (RSS less the pages
 mapped from files, mostly TensorFlow's libraries: a second run shares those
 with the first) and USS (memory no other process shares) are sampled every
-50 ms. Prints a table: the
-form's default settings and the heaviest ones the server accepts, each with
-the child's environment as the app sets it and without the allocator settings.
+50 ms. Prints a table: the form's default settings and the heaviest ones the
+server accepts, each as the app starts it (allocator settings, no XLA) and
+with the command line's defaults.
 
     python benchmarks/train_memory.py [--epochs 1] [--data PATH]
 """
@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autoencoder.config import Config  # noqa: E402
-from autoencoder.jobs import CHILD_ENVIRONMENT, RUN_PEAK_MB  # noqa: E402
+from autoencoder.jobs import CHILD_ENVIRONMENT, CHILD_FLAGS, RUN_PEAK_MB  # noqa: E402
 
 SETTINGS = {
     "form defaults (dense 64, code 32)": Config(epochs=1),
@@ -51,7 +51,9 @@ SETTINGS = {
 }
 
 
-def peak_memory(config: Config, data: Path, epochs: int, environment: dict[str, str]) -> tuple:
+def peak_memory(
+    config: Config, data: Path, epochs: int, environment: dict[str, str], flags: tuple[str, ...]
+) -> tuple:
     import psutil
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -60,7 +62,7 @@ def peak_memory(config: Config, data: Path, epochs: int, environment: dict[str, 
         settings.write_text(json.dumps(values))
         out = Path(scratch) / "model"
         command = [sys.executable, "-m", "autoencoder", "train", "--config", str(settings),
-                   "--data", str(data), "--out", str(out), "--json"]  # fmt: skip
+                   "--data", str(data), "--out", str(out), "--json", *flags]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", **environment}
         started = time.perf_counter()
         child = subprocess.Popen(
@@ -89,8 +91,8 @@ def main() -> None:
     arguments = parser.parse_args()
 
     variants = {
-        "as the app starts it": CHILD_ENVIRONMENT,
-        "default allocator": {"TF_CPP_MIN_LOG_LEVEL": "3"},
+        "as the app starts it": (CHILD_ENVIRONMENT, CHILD_FLAGS),
+        "the command line's defaults": ({"TF_CPP_MIN_LOG_LEVEL": "3"}, ()),
     }
     print(f"\nOne training child on all 60,000 MNIST images, {arguments.epochs} epoch(s); "
           f"the app budgets {RUN_PEAK_MB} MB per run\n")  # fmt: skip
@@ -98,8 +100,8 @@ def main() -> None:
           "| seconds |")  # fmt: skip
     print("| --- | --- | ---: | ---: | ---: | ---: |")
     for name, config in SETTINGS.items():
-        for variant, environment in variants.items():
-            figures = peak_memory(config, arguments.data, arguments.epochs, environment)
+        for variant, (environment, flags) in variants.items():
+            figures = peak_memory(config, arguments.data, arguments.epochs, environment, flags)
             rss, anon, uss, seconds = figures
             print(f"| {name} | {variant} | {rss:.0f} | {anon:.0f} | {uss:.0f} | {seconds:.0f} |",
                   flush=True)  # fmt: skip

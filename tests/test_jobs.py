@@ -350,12 +350,12 @@ def test_missing_data_is_refused_at_once_without_a_process(no_process, monkeypat
     assert list(tmp_path.iterdir()) == []  # not even a folder
 
 
-def test_a_child_runs_with_the_memory_saving_allocator_settings(monkeypatch, tmp_path):
-    # Measured by benchmarks/train_memory.py: without them a run peaks well above RUN_PEAK_MB.
+def test_a_child_runs_with_the_memory_saving_settings(monkeypatch, tmp_path):
+    # Measured by benchmarks/train_memory.py: without them a run peaks above RUN_PEAK_MB.
     started = {}
 
     def record(command, **kwargs):
-        started.update(kwargs)
+        started.update(kwargs, command=command)
 
     monkeypatch.setattr(jobs.subprocess, "Popen", record)
     monkeypatch.setenv("MALLOC_ARENA_MAX", "64")  # the server's own setting does not leak in
@@ -363,6 +363,16 @@ def test_a_child_runs_with_the_memory_saving_allocator_settings(monkeypatch, tmp
     environment = started["env"]
     assert environment["MALLOC_ARENA_MAX"] == "2"
     assert environment["MALLOC_MMAP_THRESHOLD_"] == str(2**20)
+    assert "--no-xla" in started["command"]
+
+
+def test_a_child_runs_at_a_lower_cpu_priority_than_the_server():
+    # The same preexec_fn as a training child's, on a child that only reports its niceness.
+    report = "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"
+    result = subprocess.run([sys.executable, "-c", report], preexec_fn=jobs._child_setup(),
+                            capture_output=True, text=True, check=True)  # fmt: skip
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    assert int(result.stdout) == min(19, ours + jobs.CHILD_NICENESS)
 
 
 def test_no_memory_for_a_run_means_no_training(no_process, monkeypatch, tiny_npz):
@@ -390,7 +400,7 @@ GIB = 2**30
 @pytest.mark.parametrize(
     ("files", "setting", "slots"),
     [
-        ({"memory.max": "2700000000"}, None, 1),  # Community Cloud: 2.7 GB, one run at a time
+        ({"memory.max": "2700000000"}, None, 2),  # Community Cloud: 2.7 GB, two runs at a time
         ({"memory.max": str(2 * GIB)}, None, 1),
         ({"memory.max": str(3 * GIB // 2)}, None, 0),
         ({"memory.max": "max"}, None, 2),  # no limit: the RAM (8 GB here), at most MAX_RUNS

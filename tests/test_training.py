@@ -127,6 +127,24 @@ def test_a_cosine_schedule_decays_to_zero_over_the_run():
     assert _learning_rate(Config(learning_rate=0.01), images=1000) == 0.01
 
 
+def test_xla_is_the_callers_choice(tiny_dataset, monkeypatch):
+    import keras
+
+    compiled = []
+    original = keras.Model.compile
+
+    def compile(self, *args, **kwargs):
+        compiled.append(kwargs["jit_compile"])
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "compile", compile)
+    config = Config(hidden_units=8, latent_dim=2, epochs=1, batch_size=64)
+    conv = Config.for_family("conv", filters=(4,), latent_dim=2, epochs=1, batch_size=64)
+    for chosen, xla in ((config, None), (config, False), (conv, None)):
+        train(tiny_dataset, chosen, train_limit=128, xla=xla)
+    assert compiled == [True, False, False]  # dense: XLA unless told; conv: never by default
+
+
 def test_stop_request_ends_training_and_keeps_the_best_epoch(tiny_dataset):
     config = Config(hidden_units=8, latent_dim=2, epochs=50, batch_size=64)
     reports = []

@@ -14,8 +14,9 @@ from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS, IMAGE_SIDE
 from autoencoder.data import Split
 from autoencoder.network import Autoencoder
-from views import common, models
+from views import common, links, models
 from views.draw import DRAWING_KEY
+from views.links import Link
 
 if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
     import altair as alt
@@ -26,6 +27,12 @@ PREFERRED = ("dense-32", "conv-32", "pca-32")  # one of each family, all with a 
 MAX_MODELS = 4  # more rows, and the grid no longer fits a screen
 SOURCES = ("My drawing", "At random", "By class", "By index", "Worst of the first model")
 SEED_KEY = "compare_seed"  # a button press draws a new random set; the seed remembers it
+# The page's choices, in its URL: ?models=dense-32,vae-32&inputs=by-class&class=3&count=8
+MODELS = Link("models", "compare_models")
+SOURCE = Link("inputs", "compare_source")
+COUNT = Link("count", "compare_count")
+INDEX = Link("index", "compare_index")
+CLASS = Link("class", "compare_class")
 ZOOM = 3  # 28 px -> 84 px per image
 GAP = 4
 LABEL_WIDTH = 120  # px for the row names on the left: "fashion-conv-32" fits
@@ -60,17 +67,20 @@ def compare_page() -> None:
         return
     default = [name for name in PREFERRED if name in catalog]
     default += [name for name in catalog if name not in default][: max(2 - len(default), 0)]
-    chosen = st.multiselect(
-        f"Models (2 to {MAX_MODELS})",
-        list(catalog),
-        default=[*default, *([OWN] if own is not None else [])][:MAX_MODELS],
-        max_selections=MAX_MODELS,
-        format_func=lambda name: _label(name, catalog[name]),
-        key="compare_models",
-    )
+    default = [*default, *([OWN] if own is not None else [])][:MAX_MODELS]
+    with MODELS.linked(links.some_of(list(catalog), MAX_MODELS), default) as key:
+        chosen = st.multiselect(
+            f"Models (2 to {MAX_MODELS})",
+            list(catalog),
+            max_selections=MAX_MODELS,
+            format_func=lambda name: _label(name, catalog[name]),
+            key=key,
+        )
     loaded = {name: model for name in chosen if (model := _load(name, own)) is not None}
     if len(loaded) < 2:
         st.info("Pick at least two models to see them side by side.")
+        for link in (SOURCE, COUNT, INDEX, CLASS):
+            link.drop()  # not shown
     else:
         _side_by_side(loaded)
         _figures({name: catalog[name] for name in loaded})
@@ -129,14 +139,15 @@ def _side_by_side(loaded: dict[str, Autoencoder]) -> None:
     first = next(iter(loaded.values()))
     name = first.config.dataset  # the test set of the first model's dataset
     st.subheader("Side by side")
-    source = st.segmented_control(
-        "Inputs",
-        SOURCES,
-        default=SOURCES[0] if DRAWING_KEY in st.session_state else SOURCES[1],
-        required=True,
-        key="compare_source",
-    )
+    default = SOURCES[0] if DRAWING_KEY in st.session_state else SOURCES[1]
+    with SOURCE.linked(links.one_of(SOURCES), default) as key:
+        source = st.segmented_control("Inputs", SOURCES, required=True, key=key)
+    if source != "By index":  # a hidden widget's value is no part of the link
+        INDEX.drop()
+    if source != "By class":
+        CLASS.drop()
     if source == SOURCES[0]:
+        COUNT.drop()
         drawing = st.session_state.get(DRAWING_KEY)
         if drawing is None:
             st.info("Draw a digit on the **Draw** page first; it will show up here.")
@@ -188,9 +199,12 @@ def _side_by_side(loaded: dict[str, Autoencoder]) -> None:
 
 def _pick(test: Split, source: str, first: Autoencoder, name: str) -> np.ndarray:
     """Test image indices for ``source``: at random, by class, by index or the worst."""
-    count = st.slider("How many", 1, MAX_IMAGES, 6, key="compare_count")
+    with COUNT.linked(links.integer(1, MAX_IMAGES), default=6) as key:
+        count = st.slider("How many", 1, MAX_IMAGES, key=key)
     if source == "By index":
-        start = st.number_input("First index", 0, len(test) - 1, 0, key="compare_index")
+        last = len(test) - 1
+        with INDEX.linked(links.integer(0, last), default=0) as key:
+            start = st.number_input("First index", 0, last, key=key)
         return np.arange(start, min(start + count, len(test)))
     if source == "Worst of the first model":
         errors = common.score_test_images(first, name)
@@ -198,9 +212,9 @@ def _pick(test: Split, source: str, first: Autoencoder, name: str) -> np.ndarray
     pool = np.arange(len(test))
     if source == "By class":
         labels = common.class_names(first)
-        label = st.selectbox(
-            "Class", range(len(labels)), format_func=labels.__getitem__, key="compare_class"
-        )
+        classes = range(len(labels))
+        with CLASS.linked(links.one_of(classes), default=0) as key:
+            label = st.selectbox("Class", classes, format_func=labels.__getitem__, key=key)
         pool = np.flatnonzero(test.labels == label)
     if st.button("New random set", icon=":material/shuffle:"):
         st.session_state[SEED_KEY] = int(np.random.default_rng().integers(2**31))

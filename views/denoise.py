@@ -13,8 +13,9 @@ from autoencoder.config import DATASET_LABELS, Config
 from autoencoder.data import Split
 from autoencoder.network import Autoencoder
 from autoencoder.zoo import DEFAULT_NAME
-from views import common, models
+from views import common, links, models
 from views.draw import DRAWING_KEY
+from views.links import Link
 
 DENOISER = "denoise-32"
 KINDS = {"Gaussian": "gaussian", "Masking": "mask", "Salt and pepper": "salt_pepper"}
@@ -25,7 +26,12 @@ LEVEL_MEANING = {
 }
 NOISE_SEED = 0  # the same draw at every level: moving the slider only makes it stronger
 CURVE_IMAGES = 500  # the first test images, scored at every level of the chart
-INDEX_KEY = "denoise_index"
+LEVELS, LEVEL_STEP = (0.05, 1.0), 0.05  # the noise level slider's range and step
+# The page's choices, in its URL: ?noise=masking&level=0.3&image=a-test-image&index=42
+KIND = Link("noise", "denoise_kind")
+LEVEL = Link("level", "denoise_level")
+SOURCE = Link("image", "denoise_source")
+INDEX = Link("index", "denoise_index")
 SEED_LEGEND = f"{DEFAULT_NAME} (seed's)"
 DENOISER_LEGEND = f"{DENOISER} (denoising)"
 CURVE_COLOURS = ["#8c8c8c", "#1f77b4", "#d62728"]  # noisy input, seed's model, denoiser
@@ -51,11 +57,11 @@ def denoise_page() -> None:
     denoiser = _zoo_model_or_say(DENOISER)
     test = common.load_test_images(name)
     noise_column, level_column = st.columns(2, gap="large")
-    label = noise_column.segmented_control(
-        "Noise", list(KINDS), default="Gaussian", required=True, key="denoise_kind"
-    )
+    with KIND.linked(links.one_of(list(KINDS)), default="Gaussian") as key:
+        label = noise_column.segmented_control("Noise", list(KINDS), required=True, key=key)
     kind = KINDS[label]
-    level = level_column.slider("Noise level", 0.05, 1.0, 0.5, step=0.05, key="denoise_level")
+    with LEVEL.linked(links.number(*LEVELS, step=LEVEL_STEP), default=0.5) as key:
+        level = level_column.slider("Noise level", *LEVELS, step=LEVEL_STEP, key=key)
     level_column.caption(f"The level is {LEVEL_MEANING[kind]}.")
     clean = _chosen_image(test)
     if clean is not None:
@@ -107,17 +113,18 @@ def _chosen_image(test: Split | None) -> np.ndarray | None:
     source_column, index_column, button_column = st.columns(
         [2, 1, 1], gap="large", vertical_alignment="bottom"
     )
-    source = source_column.segmented_control(
-        "Image", sources, default=sources[0], required=True, key="denoise_source"
-    )
+    with SOURCE.linked(links.one_of(sources), default=sources[0]) as key:
+        source = source_column.segmented_control("Image", sources, required=True, key=key)
     if source == "My drawing":
+        INDEX.drop()  # not shown
         drawing = st.session_state.get(DRAWING_KEY)
         if drawing is None:
             st.info("Draw a digit on the **Draw** page first; it will show up here.")
         return drawing
     assert test is not None
-    # No value argument: the index is the input's own state, which "Random image" sets.
-    index = index_column.number_input("Test image", 0, len(test) - 1, key=INDEX_KEY)
+    last = len(test) - 1
+    with INDEX.linked(links.integer(0, last), default=0) as key:
+        index = index_column.number_input("Test image", 0, last, key=key)
     button_column.button(
         "Random image", icon=":material/shuffle:", on_click=_pick_random, args=(len(test),)
     )
@@ -126,7 +133,7 @@ def _chosen_image(test: Split | None) -> np.ndarray | None:
 
 def _pick_random(count: int) -> None:
     # A callback runs before the rerun, so it may still set the number input's value.
-    st.session_state[INDEX_KEY] = int(np.random.default_rng().integers(count))
+    st.session_state[INDEX.key] = int(np.random.default_rng().integers(count))
 
 
 def _chart(

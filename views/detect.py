@@ -10,8 +10,9 @@ import streamlit as st
 from autoencoder import detection, zoo
 from autoencoder.config import DATASET_LABELS
 from autoencoder.network import Autoencoder
-from views import common, models
+from views import common, links, models
 from views.draw import DRAWING_KEY
+from views.links import Link
 
 if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
     import altair as alt
@@ -24,6 +25,12 @@ ROC_POINTS = 300  # drawn points of the ROC curve, of up to 20,001
 STEP = 0.001  # of the threshold slider, in BCE
 CLIP_QUANTILE = 0.99  # a linear histogram ends at this quantile of the clothes' errors
 IN_COLOUR, OUT_COLOUR, MARK_COLOUR = "#4f46e5", "#ea580c", "#dc2626"
+SCALES = ("Log", "Linear")  # of the histogram's error axis
+THRESHOLD_MODEL_KEY = "detect_threshold_model"  # the fingerprint of the threshold's model
+# The page's choices, in its URL: ?detector=conv-32&threshold=0.105&scale=linear
+DETECTOR = Link("detector", "detect_model")
+THRESHOLD = Link("threshold", "detect_threshold")
+SCALE = Link("scale", "detect_scale")
 
 
 def detect_page() -> None:
@@ -45,10 +52,12 @@ def detect_page() -> None:
 
     low, high = _slider_range(found)
     start = float(np.clip(round(detection.threshold_for(found.inside, START_RATE), 3), low, high))
-    threshold = st.slider(
-        "Threshold (BCE): an error at or above it means “not a digit”",
-        low, high, start, STEP, format="%.3f", key="detect_threshold",
-    )  # fmt: skip
+    _threshold_belongs_to(model)
+    with THRESHOLD.linked(links.number(low, high, step=STEP), default=start) as key:
+        threshold = st.slider(
+            "Threshold (BCE): an error at or above it means “not a digit”",
+            low, high, step=STEP, format="%.3f", key=key,
+        )  # fmt: skip
     at = detection.rates(found.inside, found.outside, threshold)
     with st.container(horizontal=True):
         st.metric("Area under the ROC curve", f"{found.auc:.4f}", border=True)
@@ -63,9 +72,8 @@ def detect_page() -> None:
     drawn = None if drawing is None else float(detection.scores(model, drawing.reshape(1, -1))[0])
     _verdict(drawn, threshold, found)
 
-    scale = st.segmented_control(
-        "Error axis", ["Log", "Linear"], default="Log", required=True, key="detect_scale"
-    )
+    with SCALE.linked(links.one_of(SCALES), default=SCALES[0]) as key:
+        scale = st.segmented_control("Error axis", SCALES, required=True, key=key)
     histogram, roc = st.columns([3, 2], gap="medium")
     with histogram:
         _histogram_chart(found, threshold, drawn, log=scale == "Log")
@@ -94,16 +102,23 @@ def _choose_model() -> Autoencoder | None:
             f"Your own model learnt {DATASET_LABELS[own.config.dataset]}, so it is not here."
         )
     names = list(catalog)
-    name = st.selectbox(
-        "Model",
-        names,
-        index=names.index(zoo.DEFAULT_NAME),
-        format_func=catalog.__getitem__,
-        key="detect_model",
-    )
+    with DETECTOR.linked(links.one_of(names), default=zoo.DEFAULT_NAME) as key:
+        name = st.selectbox("Model", names, format_func=catalog.__getitem__, key=key)
     if name == OWN:
         return own
     return models.load(name)  # dense-32 is the shipped model, even before the zoo is built
+
+
+def _threshold_belongs_to(model: Autoencoder) -> None:
+    """Another model (picked, or the visitor's own retrained) starts from its own threshold.
+
+    The slider's range follows the model, and a slider whose range changes would
+    otherwise fall back to its lowest value, not to the model's start.
+    """
+    previous = st.session_state.get(THRESHOLD_MODEL_KEY)
+    st.session_state[THRESHOLD_MODEL_KEY] = model.fingerprint
+    if previous not in (None, model.fingerprint) and THRESHOLD.key in st.session_state:
+        THRESHOLD.forget()
 
 
 @common.by_model(

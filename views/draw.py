@@ -18,10 +18,13 @@ from autoencoder.preprocess import (
     read_image,
     to_mnist,
 )
-from views import common, live
+from views import common, links, live
+from views.links import Link
 
 CANVAS_SIDE = 280  # 10x the model's 28 px, as big as a finger-drawn digit wants
 DRAWING_KEY = "drawn_digit"  # the digit the Draw page shows, for the latent explorer
+SOURCES = ("Draw", "Upload a picture")
+SOURCE = Link("input", "draw_source")  # in the URL: ?input=upload-a-picture
 UNUSUAL_PERCENTILE = 99  # errors above this share of test digits look unlike a digit
 BRUSHES = {"Thin": 12, "Medium": 20, "Thick": 32}  # stroke widths, in canvas pixels
 IMAGES_WIDTH = 3 * 224 + 2 * 16  # px: three images at their own size, or less
@@ -52,14 +55,10 @@ def draw_page() -> None:
         f"**{model.latent_dim} numbers** and rebuilds it from them alone. "
         "Whatever it cannot rebuild, it did not learn."
     )
-    source = st.segmented_control(
-        "Input",
-        ["Draw", "Upload a picture"],
-        default="Draw",
-        required=True,
-        key="draw_source",
-        label_visibility="collapsed",
-    )
+    with SOURCE.linked(links.one_of(SOURCES), default=SOURCES[0]) as key:
+        source = st.segmented_control(
+            "Input", SOURCES, required=True, key=key, label_visibility="collapsed"
+        )
     if source == "Draw":
         # In the browser, the pictures follow the pen; its drawing arrives when a stroke ends.
         pad = live.drawing_pad(

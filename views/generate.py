@@ -16,8 +16,9 @@ from autoencoder.data import CLASS_NAMES, Split
 from autoencoder.latent import PRIOR_SPAN
 from autoencoder.network import Autoencoder
 from autoencoder.zoo import DEFAULT_NAME
-from views import common, models
+from views import common, links, models
 from views.draw import DRAWING_KEY
+from views.links import Link
 
 PAIRS = {"vae-2": "dense-2", "vae-32": DEFAULT_NAME}  # each VAE beside a plain one of its size
 MAP_MODEL = "vae-2"
@@ -36,6 +37,13 @@ SEED_KEY = "generate_seed"  # the "New samples" button draws a new seed
 MAP_KEY = "generate_map"
 PICK = "pick"  # the map's click selection
 Z_KEYS = ("generate_z0", "generate_z1")
+VIEWS = ("Samples", "The 2-number map", "Interpolate")
+SOURCES = ("A test image", "My drawing")  # where a path starts
+# The page's choices, in its URL: ?view=interpolate&start=3&end=42
+VIEW = Link("view", "generate_view")
+SOURCE = Link("from", "generate_from")
+START = Link("start", "generate_start")
+END = Link("end", "generate_end")
 
 
 def generate_page() -> None:
@@ -55,14 +63,12 @@ def generate_page() -> None:
         f"*prior*, decode to {things}: it can make new ones."
     )
     test = common.load_test_images(name)
-    view = st.segmented_control(
-        "Show",
-        ["Samples", "The 2-number map", "Interpolate"],
-        default="Samples",
-        required=True,
-        key="generate_view",
-    )
+    with VIEW.linked(links.one_of(VIEWS), default=VIEWS[0]) as key:
+        view = st.segmented_control("Show", VIEWS, required=True, key=key)
     st.divider()
+    if view != "Interpolate" or test is None:
+        for link in (SOURCE, START, END):
+            link.drop()  # not shown
     if view == "Samples":
         _samples(test, name, things)
     elif view == "The 2-number map":
@@ -283,24 +289,21 @@ def _interpolation(test: Split, things: str) -> None:
 def _path_ends(test: Split) -> tuple[np.ndarray, np.ndarray, str, str] | None:
     """The two images to travel between (a test image or the drawing, then a test image)."""
     source_column, first, second = st.columns([2, 1, 1], gap="large", vertical_alignment="bottom")
-    source = source_column.segmented_control(
-        "From",
-        ["A test image", "My drawing"],
-        default="A test image",
-        required=True,
-        key="generate_from",
-    )
-    end_index = second.number_input("To test image", 0, len(test) - 1, 1, key="generate_end")
+    with SOURCE.linked(links.one_of(SOURCES), default=SOURCES[0]) as key:
+        source = source_column.segmented_control("From", SOURCES, required=True, key=key)
+    last = len(test) - 1
+    with END.linked(links.integer(0, last), default=1) as key:
+        end_index = second.number_input("To test image", 0, last, key=key)
     if source == "My drawing":
+        START.drop()  # not shown
         start = st.session_state.get(DRAWING_KEY)
         if start is None:
             st.info("Draw a digit on the **Draw** page first; it will show up here.")
             return None
         start_label = "your drawing"
     else:
-        start_index = first.number_input(
-            "From test image", 0, len(test) - 1, 0, key="generate_start"
-        )
+        with START.linked(links.integer(0, last), default=0) as key:
+            start_index = first.number_input("From test image", 0, last, key=key)
         start, start_label = common.test_images(test, start_index), f"test image #{start_index}"
     return (
         np.ravel(start),

@@ -11,11 +11,19 @@ from autoencoder import latent
 from autoencoder.data import Split
 from autoencoder.latent import LatentStatistics
 from autoencoder.network import Autoencoder
-from views import common, live
+from views import common, links, live
 from views.draw import DRAWING_KEY
+from views.links import Link
 
 RESET_KEY = "latent_reset"  # bumping it gives the sliders fresh keys: back to the start
 RANDOM_SEED_KEY = "latent_random_seed"
+MODES = ("Sliders", "Main directions", "Interpolate", "Map", "Random codes")
+SOURCES = ("A test image", "My drawing", "A class average")
+# The page's choices, in its URL: ?from=a-class-average&class=3&mode=map
+MODE = Link("mode", "latent_mode")
+SOURCE = Link("from", "latent_source")
+INDEX = Link("index", "latent_index")
+CLASS = Link("class", "latent_class")
 DIRECTIONS = 5  # main directions offered as sliders
 STRIP_STEPS = np.linspace(-3, 3, 9)  # standard deviations along a direction
 MAP_SIDE = 360  # px of the map's plot area
@@ -53,15 +61,11 @@ def latent_page() -> None:
     # Each control on a row of its own: side by side, they are clipped at 1280 px.
     chosen = _starting_code(model, test, summary, names)
     if chosen is None:
+        MODE.drop()  # not shown
         return
     start, start_id, start_label = chosen
-    mode = st.segmented_control(
-        "View",
-        ["Sliders", "Main directions", "Interpolate", "Map", "Random codes"],
-        default="Sliders",
-        required=True,
-        key="latent_mode",
-    )
+    with MODE.linked(links.one_of(MODES), default=MODES[0]) as key:
+        mode = st.segmented_control("View", MODES, required=True, key=key)
     st.divider()
     stats = summary.stats
     if mode == "Sliders":
@@ -80,17 +84,18 @@ def _starting_code(
     model: Autoencoder, test: Split, summary: common.CodeSummary, names: tuple[str, ...]
 ) -> tuple[np.ndarray, str, str] | None:
     """The code to start from, an id that changes with it, and a label for it."""
-    source = st.segmented_control(
-        "Start from",
-        ["A test image", "My drawing", "A class average"],
-        default="A test image",
-        required=True,
-        key="latent_source",
-    )
+    with SOURCE.linked(links.one_of(SOURCES), default=SOURCES[0]) as key:
+        source = st.segmented_control("Start from", SOURCES, required=True, key=key)
+    if source != "A test image":  # a hidden widget's value is no part of the link
+        INDEX.drop()
+    if source != "A class average":
+        CLASS.drop()
     detail, _ = st.columns([1, 2])
     with detail:
         if source == "A test image":
-            index = st.number_input("Test image", 0, len(test) - 1, 0, key="latent_index")
+            last = len(test) - 1
+            with INDEX.linked(links.integer(0, last), default=0) as key:
+                index = st.number_input("Test image", 0, last, key=key)
             code = model.encode(common.test_images(test, index))
             return code, f"test-{index}", f"test image #{index}"
         if source == "My drawing":
@@ -101,9 +106,9 @@ def _starting_code(
             digest = hashlib.sha1(drawing.tobytes()).hexdigest()[:8]
             st.image(common.enlarge(drawing, 4), caption="Your drawing")
             return model.encode(drawing), f"drawing-{digest}", "your drawing"
-        label = st.selectbox(
-            "Class", range(len(names)), format_func=names.__getitem__, key="latent_class"
-        )
+        classes = range(len(names))
+        with CLASS.linked(links.one_of(classes), default=0) as key:
+            label = st.selectbox("Class", classes, format_func=names.__getitem__, key=key)
         return summary.class_means[label], f"class-{label}", f"the average {names[label]}"
 
 

@@ -21,7 +21,9 @@ from views.links import Link, one_of
 
 MAX_LOADED = len(zoo.ZOO)  # every zoo model is under 2 MB of weights
 CHOICE_KEY = "model_choice"  # the chosen model: a zoo model's name, or OWN
+PICKER_KEY = "model_picker"  # the sidebar's selectbox, which shows and sets the choice
 OWN = "own"  # the visitor's own trained or uploaded model
+CHOICE = Link("model", CHOICE_KEY)
 KIND_NAMES = {"dense": "Dense", "conv": "Convolutional", "vae": "Variational", "pca": "PCA"}
 
 
@@ -95,17 +97,25 @@ def _options(has_own: bool) -> list[str]:
 def picker(has_own: bool) -> str:
     """The sidebar's model choice (a zoo name or OWN), kept in the session and the URL.
 
-    The choice lives under CHOICE_KEY, not in the widget: each page is a script of
-    its own, and a keyed widget's state would be reset on every page switch.
+    The choice lives under CHOICE_KEY, not in the widget: each page draws a picker
+    of its own, whose state goes with the page. The widget starts from the choice on
+    every run (so it also follows a training run that adopts its model), and its
+    callback hands a pick to the choice. (An unkeyed widget given the choice as its
+    index became a new widget after each pick, and dropped the next one.)
     """
     options = _options(has_own)
-    link = Link("model", CHOICE_KEY, one_of(options))
-    link.seed()
+    CHOICE.seed(one_of(options))
     choice = st.session_state.get(CHOICE_KEY)
     if choice not in options:
         # The default, or the visitor's own model until they pick another.
         choice = OWN if has_own else zoo.DEFAULT_NAME
-    picked = st.selectbox("Model", options, index=options.index(choice), format_func=label)
+    st.session_state[PICKER_KEY] = choice  # before the widget; no default argument
+    picked = st.selectbox("Model", options, format_func=label, key=PICKER_KEY, on_change=_keep_pick)
     st.session_state[CHOICE_KEY] = picked
-    link.keep(default=zoo.DEFAULT_NAME)
+    CHOICE.keep(default=zoo.DEFAULT_NAME)
     return picked
+
+
+def _keep_pick() -> None:
+    # A callback runs before the rerun: the choice is the pick by the time the widget is drawn.
+    st.session_state[CHOICE_KEY] = st.session_state[PICKER_KEY]

@@ -11,9 +11,17 @@ from autoencoder import metrics
 from autoencoder.config import IMAGE_SIDE
 from autoencoder.data import CLASS_NAMES
 from autoencoder.network import Autoencoder
-from views import common
+from views import common, links
+from views.links import Link
 
 SEED_KEY = "sample_seed"  # a button press draws a new random set; the seed remembers it
+MODES = ("At random", "By class", "By index")
+COUNTS = (4, 16)  # images picked: fewest, most
+# The page's choices, in its URL: ?mode=by-index&index=120&count=16
+MODE = Link("mode", "sample_mode")
+COUNT = Link("count", "sample_count")
+FIRST = Link("index", "sample_index")
+CLASS = Link("class", "sample_class")
 ZOOM = 3  # 28 px -> 84 px per image in the grids
 GAP = 4
 BAND = 8  # images per row of a grid: wider, and the page would shrink its text unreadably
@@ -35,21 +43,26 @@ def samples_page() -> None:
         return
     names = common.class_names(model)
 
-    how = st.segmented_control(
-        "Pick", ["At random", "By class", "By index"], default="At random", required=True,
-        key="sample_mode",
-    )  # fmt: skip
-    count = st.slider("How many", 4, 16, 8, key="sample_count")
+    with MODE.linked(links.one_of(MODES), default=MODES[0]) as key:
+        how = st.segmented_control("Pick", MODES, required=True, key=key)
+    with COUNT.linked(links.integer(*COUNTS), default=8) as key:
+        count = st.slider("How many", *COUNTS, key=key)
     rng = np.random.default_rng(st.session_state.setdefault(SEED_KEY, 0))
+    if how != "By index":  # a hidden widget's value is no part of the link
+        FIRST.drop()
+    if how != "By class":
+        CLASS.drop()
     if how == "By index":
-        first = st.number_input("First index", 0, len(test) - 1, 0, key="sample_index")
+        last = len(test) - 1
+        with FIRST.linked(links.integer(0, last), default=0) as key:
+            first = st.number_input("First index", 0, last, key=key)
         indices = np.arange(first, min(first + count, len(test)))
     else:
         pool = np.arange(len(test))
         if how == "By class":
-            label = st.selectbox(
-                "Class", range(len(names)), format_func=names.__getitem__, key="sample_class"
-            )
+            classes = range(len(names))
+            with CLASS.linked(links.one_of(classes), default=0) as key:
+                label = st.selectbox("Class", classes, format_func=names.__getitem__, key=key)
             pool = np.flatnonzero(test.labels == label)
         if st.button("New random set", icon=":material/shuffle:"):
             st.session_state[SEED_KEY] = int(np.random.default_rng().integers(2**31))

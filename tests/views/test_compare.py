@@ -10,13 +10,16 @@ from autoencoder.config import Config
 from autoencoder.data import load_dataset
 from autoencoder.network import Autoencoder
 from tests.conftest import random_model
-from tests.views.conftest import open_app
+from tests.views.conftest import open_app, open_bad_link, open_link
 
 PAGE = "views/compare.py"
 OWN = "your model"
 BUILT = [entry["name"] for entry in zoo.read_manifest()]
 # dense-32 is offered even before the zoo is built: it is the shipped model.
 NAMES = [zoo.DEFAULT_NAME, *(name for name in BUILT if name != zoo.DEFAULT_NAME)]
+
+
+DEFAULT = [name for name in ("dense-32", "conv-32", "pca-32") if name in NAMES]  # when built
 
 
 def models_table(app) -> list[str]:
@@ -116,6 +119,58 @@ def test_by_class_and_by_index():
     assert set(labels[indices]) == {7}
     app.button[0].click().run()  # "New random set"
     assert app.caption[0].value != first
+
+
+@pytest.mark.skipif("pca-32" not in NAMES, reason="needs pca-32 in the zoo")
+def test_a_link_opens_its_view():
+    params = {"models": "pca-32,dense-32", "inputs": "by-index", "index": "42", "count": "3"}
+    app = open_link(PAGE, params)
+    assert app.multiselect(key="compare_models").value == ["pca-32", "dense-32"]
+    assert app.segmented_control(key="compare_source").value == "By index"
+    assert app.number_input(key="compare_index").value == 42
+    assert app.slider(key="compare_count").value == 3
+    assert app.caption[0].value == "MNIST digits test images 42, 43, 44"
+    assert models_table(app) == ["pca-32", "dense-32"]
+
+    app = open_link(PAGE, {"inputs": "by-class", "class": "7", "count": "4"})
+    assert app.selectbox(key="compare_class").value == 7
+    indices = [int(index) for index in app.caption[0].value.split("images ")[1].split(", ")]
+    assert len(indices) == 4
+    assert set(mnist_test()[1][indices]) == {7}
+
+
+@pytest.mark.skipif("pca-32" not in NAMES, reason="needs pca-32 in the zoo")
+def test_the_url_follows_the_choices():
+    app = open_app(PAGE)
+    assert app.query_params == {}
+    app.multiselect(key="compare_models").set_value(["dense-32", "pca-32"]).run()
+    assert app.query_params == {"models": "dense-32,pca-32"}
+    app.segmented_control(key="compare_source").set_value("By index").run()
+    app.number_input(key="compare_index").set_value(42).run()
+    assert app.query_params == {"models": "dense-32,pca-32", "inputs": "by-index", "index": "42"}
+    app.multiselect(key="compare_models").set_value(["dense-32"]).run()
+    assert app.query_params == {"models": "dense-32"}  # the inputs are not shown
+
+
+@pytest.mark.skipif(len(DEFAULT) < 2, reason="needs dense-32, conv-32 or pca-32 in the zoo")
+@pytest.mark.parametrize(
+    ("params", "bad", "key", "default"),
+    [
+        ({"models": "dense-32,nope"}, "models", "compare_models", DEFAULT),
+        ({"models": "dense-32,dense-32"}, "models", "compare_models", DEFAULT),
+        ({"models": ",".join(NAMES[:5])}, "models", "compare_models", DEFAULT),  # 4 at most
+        ({"models": "your-model,dense-32"}, "models", "compare_models", DEFAULT),  # not yours
+        ({"inputs": "sideways"}, "inputs", "compare_source", "At random"),
+        ({"count": "0"}, "count", "compare_count", 6),
+        ({"inputs": "by-index", "index": "nan"}, "index", "compare_index", 0),
+        ({"inputs": "by-index", "index": "10000"}, "index", "compare_index", 0),
+        ({"inputs": "by-class", "class": "11"}, "class", "compare_class", 0),
+    ],
+)
+def test_a_bad_or_stale_link_falls_back_to_the_default(params, bad, key, default):
+    app = open_bad_link(PAGE, params, bad)
+    assert app.session_state[key] == default
+    assert app.caption[0].value.startswith("MNIST digits test images ")
 
 
 def small_models() -> list[Autoencoder]:

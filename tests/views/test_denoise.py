@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from autoencoder import zoo
-from tests.views.conftest import open_app
+from tests.views.conftest import open_app, open_bad_link, open_link
 
 PAGE = "views/denoise.py"
 DRAWING_KEY = "drawn_digit"  # views.draw.DRAWING_KEY (views.draw imports only inside an app)
@@ -83,6 +83,56 @@ def test_a_random_test_image(app):
     index = app.number_input(key="denoise_index").value
     assert not app.exception
     assert (index != 0) == (image_ids(app)[0] != first)
+
+
+def test_a_link_opens_its_view():
+    require_zoo("denoise-32")
+    app = open_link(PAGE, {"noise": "masking", "level": "0.3", "index": "42"})
+    assert app.segmented_control(key="denoise_kind").value == "Masking"
+    assert app.slider(key="denoise_level").value == 0.3
+    assert app.number_input(key="denoise_index").value == 42
+    chosen = open_app(PAGE)  # the same choices, made by hand
+    chosen.segmented_control(key="denoise_kind").set_value("Masking").run()
+    chosen.slider(key="denoise_level").set_value(0.3).run()
+    chosen.number_input(key="denoise_index").set_value(42).run()
+    assert image_ids(app) == image_ids(chosen)
+    assert captions(app) == captions(chosen)
+
+
+def test_the_url_follows_the_choices_and_the_random_image(app):
+    assert app.query_params == {}
+    app.segmented_control(key="denoise_kind").set_value("Salt and pepper").run()
+    app.slider(key="denoise_level").set_value(0.8).run()
+    assert app.query_params == {"noise": "salt-and-pepper", "level": "0.8"}
+    app.button[0].click().run()  # "Random image", a callback that sets the index
+    index = app.number_input(key="denoise_index").value
+    assert app.query_params.get("index") == (str(index) if index else None)
+    app.segmented_control(key="denoise_source").set_value("My drawing").run()
+    assert app.query_params == {"noise": "salt-and-pepper", "level": "0.8", "image": "my-drawing"}
+
+
+def test_a_level_between_the_sliders_steps_moves_onto_one():
+    app = open_link(PAGE, {"level": "0.37"})
+    assert app.slider(key="denoise_level").value == 0.35
+    assert app.query_params == {"level": "0.35"}
+
+
+@pytest.mark.parametrize(
+    ("params", "bad", "key", "default"),
+    [
+        ({"noise": "pink"}, "noise", "denoise_kind", "Gaussian"),
+        ({"noise": "masking", "level": "nan"}, "level", "denoise_level", 0.5),
+        ({"level": "2"}, "level", "denoise_level", 0.5),
+        ({"level": "0"}, "level", "denoise_level", 0.5),
+        ({"image": "a-photo"}, "image", "denoise_source", "A test image"),
+        ({"index": "10000"}, "index", "denoise_index", 0),
+        ({"index": ""}, "index", "denoise_index", 0),
+    ],
+)
+def test_a_bad_or_stale_link_falls_back_to_the_default(params, bad, key, default):
+    app = open_bad_link(PAGE, params, bad)
+    assert app.session_state[key] == default
+    assert captions(app)[0] == "Clean"
 
 
 def test_the_drawing_is_denoised_too():

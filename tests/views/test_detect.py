@@ -9,7 +9,7 @@ from autoencoder import detection, metrics, zoo
 from autoencoder.config import Config
 from autoencoder.data import load_dataset
 from tests.conftest import random_model
-from tests.views.conftest import open_app
+from tests.views.conftest import open_app, open_bad_link, open_link
 
 PAGE = "views/detect.py"
 MNIST_MODELS = [entry["name"] for entry in zoo.read_manifest() if entry["dataset"] == "mnist"]
@@ -108,6 +108,51 @@ def test_switching_model_and_page_does_not_score_again(monkeypatch):
     app.selectbox(key="detect_model").set_value(others[0]).run()
     assert not app.exception
     assert len(calls) == 4  # once per model
+
+
+@pytest.mark.skipif("conv-32" not in MNIST_MODELS, reason="needs conv-32 in the zoo")
+def test_a_link_opens_its_view():
+    app = open_link(PAGE, {"detector": "conv-32", "threshold": "0.1", "scale": "linear"})
+    assert app.selectbox(key="detect_model").value == "conv-32"
+    assert app.slider(key="detect_threshold").value == 0.1
+    assert app.segmented_control(key="detect_scale").value == "Linear"
+    chosen = open_app(PAGE)  # the same choices, made by hand
+    chosen.selectbox(key="detect_model").set_value("conv-32").run()
+    chosen.slider(key="detect_threshold").set_value(0.1).run()
+    chosen.segmented_control(key="detect_scale").set_value("Linear").run()
+    assert rates(app) == rates(chosen)
+    assert chart_data(app) == chart_data(chosen)
+
+
+@pytest.mark.skipif("conv-32" not in MNIST_MODELS, reason="needs conv-32 in the zoo")
+def test_the_url_follows_the_choices_and_another_model_starts_from_its_own_threshold():
+    app = open_app(PAGE)
+    assert app.query_params == {}
+    app.slider(key="detect_threshold").set_value(0.1).run()
+    app.segmented_control(key="detect_scale").set_value("Linear").run()
+    assert app.query_params == {"threshold": "0.1", "scale": "linear"}
+    app.selectbox(key="detect_model").set_value("conv-32").run()
+    assert app.query_params == {"detector": "conv-32", "scale": "linear"}
+    assert abs(float(rates(app)[1][:-1]) - 5) < 1  # conv-32's start: 5% of digits flagged
+
+
+@pytest.mark.parametrize(
+    ("params", "bad"),
+    [
+        ({"detector": "fashion-conv-32"}, "detector"),  # not a digit model
+        ({"detector": "nope"}, "detector"),
+        ({"detector": "your-model"}, "detector"),  # a model of another session
+        ({"threshold": "nan"}, "threshold"),
+        ({"threshold": "-1"}, "threshold"),
+        ({"threshold": "1e9"}, "threshold"),
+        ({"scale": "cubic"}, "scale"),
+    ],
+)
+def test_a_bad_or_stale_link_falls_back_to_the_default(params, bad):
+    app = open_bad_link(PAGE, params, bad)
+    assert app.session_state["detect_model"] == zoo.DEFAULT_NAME
+    assert app.session_state["detect_scale"] == "Log"
+    assert abs(float(rates(app)[1][:-1]) - 5) < 1  # the default threshold
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from autoencoder import artifact
-from tests.views.conftest import TIMEOUT, open_app
+from tests.views.conftest import TIMEOUT, open_app, open_bad_link, open_link
 
 # views.draw.DRAWING_KEY: views.draw cannot be imported outside a running app (the
 # canvas component registers itself when imported).
@@ -46,6 +46,23 @@ def test_draw_page_starts_with_an_empty_canvas():
     sidebar = " ".join(element.value for element in app.sidebar.markdown)
     assert "**32**" in sidebar
     assert "0.0907" in sidebar  # the model's test BCE, from its config
+
+
+def test_a_link_opens_the_upload_and_the_url_follows_the_input():
+    app = open_link("views/draw.py", {"input": "upload-a-picture"})
+    assert app.segmented_control(key="draw_source").value == "Upload a picture"
+    assert app.file_uploader(key="digit_upload")
+    app.segmented_control(key="draw_source").set_value("Draw").run()
+    assert app.query_params == {}
+    app.segmented_control(key="draw_source").set_value("Upload a picture").run()
+    assert app.query_params == {"input": "upload-a-picture"}
+
+
+@pytest.mark.parametrize("bad", ["paint", "upload", ""])
+def test_a_bad_link_opens_the_canvas(bad):
+    app = open_bad_link("views/draw.py", {"input": bad}, "input")
+    assert app.segmented_control(key="draw_source").value == "Draw"
+    assert any("Draw one digit" in caption.value for caption in app.caption)
 
 
 @pytest.mark.parametrize("dark_on_light", [True, False])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from autoencoder import zoo
-from tests.views.conftest import open_app
+from tests.views.conftest import open_app, open_bad_link, open_link
 from tests.views.test_denoise import DRAWING_KEY, captions, image_ids, require_zoo
 
 PAGE = "views/generate.py"
@@ -73,6 +73,44 @@ def test_interpolation_from_the_drawing():
     after = image_ids(app)
     assert len(after) == len(before) and after[0] != before[0]
     assert "From your drawing to test image #1" in " ".join(md.value for md in app.markdown)
+
+
+def path_words(app) -> str:
+    return " ".join(markdown.value for markdown in app.markdown)
+
+
+def test_a_link_opens_its_view():
+    app = open_link(PAGE, {"view": "interpolate", "start": "3", "end": "42"})
+    assert app.segmented_control(key="generate_view").value == "Interpolate"
+    assert app.number_input(key="generate_start").value == 3
+    assert app.number_input(key="generate_end").value == 42
+    assert "From test image #3 to test image #42" in path_words(app)
+
+
+def test_the_url_follows_the_choices():
+    app = show(open_app(PAGE), "Interpolate")
+    assert app.query_params == {"view": "interpolate"}
+    app.number_input(key="generate_start").set_value(3).run()
+    app.number_input(key="generate_end").set_value(42).run()
+    assert app.query_params == {"view": "interpolate", "start": "3", "end": "42"}
+    app.segmented_control(key="generate_from").set_value("My drawing").run()  # none yet
+    assert app.query_params == {"view": "interpolate", "from": "my-drawing", "end": "42"}
+    show(app, "Samples")
+    assert app.query_params == {}  # the path's ends are not shown
+
+
+@pytest.mark.parametrize(
+    ("params", "bad", "key", "default"),
+    [
+        ({"view": "gallery"}, "view", "generate_view", "Samples"),
+        ({"view": "interpolate", "end": "10000"}, "end", "generate_end", 1),
+        ({"view": "interpolate", "start": "-3"}, "start", "generate_start", 0),
+        ({"view": "interpolate", "from": "my-photo"}, "from", "generate_from", "A test image"),
+    ],
+)
+def test_a_bad_or_stale_link_falls_back_to_the_default(params, bad, key, default):
+    app = open_bad_link(PAGE, params, bad)
+    assert app.session_state[key] == default
 
 
 @pytest.mark.parametrize("view", ["Samples", "The 2-number map", "Interpolate"])

@@ -9,7 +9,7 @@ from autoencoder.artifact import load_model
 from autoencoder.config import Config
 from autoencoder.data import load_dataset
 from autoencoder.network import Autoencoder, weight_shapes
-from tests.views.conftest import open_app
+from tests.views.conftest import open_app, open_bad_link, open_link
 
 PAGE = "views/latent.py"
 
@@ -159,3 +159,44 @@ def test_codes_that_overflow_get_a_message_not_a_traceback(monkeypatch):
     assert not app.exception
     assert "codes cannot be explored" in app.error[0].value
     assert "NaN or infinite" in app.error[0].value
+
+
+def test_a_link_opens_its_view():
+    app = open_link(PAGE, {"index": "7", "mode": "interpolate"})
+    assert app.segmented_control(key="latent_source").value == "A test image"
+    assert app.number_input(key="latent_index").value == 7
+    assert app.segmented_control(key="latent_mode").value == "Interpolate"
+    assert any(caption.value.startswith("From test image #7 to") for caption in app.caption)
+
+    app = open_link(PAGE, {"from": "a-class-average", "class": "3"})
+    assert app.selectbox(key="latent_class").value == 3
+    assert unit_sliders(app)[0].key.startswith("unit-class-3-")
+
+
+def test_the_url_follows_the_choices():
+    app = open_app(PAGE)
+    assert app.query_params == {}
+    app.number_input(key="latent_index").set_value(7).run()
+    app.segmented_control(key="latent_mode").set_value("Map").run()
+    assert app.query_params == {"index": "7", "mode": "map"}
+    app.segmented_control(key="latent_source").set_value("A class average").run()
+    app.selectbox(key="latent_class").set_value(3).run()
+    assert app.query_params == {"from": "a-class-average", "class": "3", "mode": "map"}
+    app.segmented_control(key="latent_source").set_value("My drawing").run()  # none yet
+    assert app.query_params == {"from": "my-drawing"}  # the view picker is not shown
+
+
+@pytest.mark.parametrize(
+    ("params", "bad", "key", "default"),
+    [
+        ({"from": "nowhere"}, "from", "latent_source", "A test image"),
+        ({"index": "10000"}, "index", "latent_index", 0),
+        ({"index": "seven"}, "index", "latent_index", 0),
+        ({"from": "a-class-average", "class": "11"}, "class", "latent_class", 0),
+        ({"mode": "main-direction"}, "mode", "latent_mode", "Sliders"),
+    ],
+)
+def test_a_bad_or_stale_link_falls_back_to_the_default(params, bad, key, default):
+    app = open_bad_link(PAGE, params, bad)
+    assert app.session_state[key] == default
+    assert len(unit_sliders(app)) == 32  # the default view, drawn
