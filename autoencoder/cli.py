@@ -137,8 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--no-xla",
         action="store_true",
-        help="compile no training step with XLA: dense models train slower, with about 100 MB "
-        "less memory at the peak (the web app's runs)",
+        help="compile no training step with XLA: dense models train slower, with less memory "
+        "at the peak (the web app's runs)",
     )
     train.add_argument(
         "--stop-file",

@@ -23,8 +23,7 @@ CURVE_LEVELS = tuple(round(0.1 * step, 1) for step in range(1, 11))  # 0.1 .. 1.
 
 def psnr(clean: np.ndarray, outputs: np.ndarray) -> float:
     """PSNR in dB of the mean MSE over the images, as ``evaluation`` reports it."""
-    mse = float(np.mean(metrics.mse_per_image(clean, outputs)))
-    return float(10 * np.log10(1 / max(mse, 1e-12)))
+    return metrics.psnr(float(np.mean(metrics.mse_per_image(clean, outputs))))
 
 
 def psnr_by_level(

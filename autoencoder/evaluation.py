@@ -6,7 +6,6 @@ manifest lists all come from ``evaluate``, so they agree to the last digit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -34,12 +33,12 @@ def evaluate(model: Autoencoder, test: Split) -> dict[str, Any]:
     if model.config.denoising:
         rng = np.random.default_rng(EVALUATION_SEED)
         noisy_mse, denoised_mse = [], []
-        for clean in _chunks(test.pixels):
+        for clean in metrics.chunks(test.pixels):
             noisy = corrupt(clean, model.config.noise, model.config.noise_level, rng)
             noisy_mse.append(metrics.mse_per_image(clean, noisy))
             denoised_mse.append(metrics.mse_per_image(clean, model.reconstruct(noisy)))
-        summary["noisy_input_psnr"] = _psnr(np.concatenate(noisy_mse))
-        summary["denoised_psnr"] = _psnr(np.concatenate(denoised_mse))
+        for name, errors in (("noisy_input_psnr", noisy_mse), ("denoised_psnr", denoised_mse)):
+            summary[name] = metrics.psnr(float(np.mean(np.concatenate(errors))))
     return summary
 
 
@@ -51,19 +50,10 @@ def negative_elbo(model: Autoencoder, images: np.ndarray, seed: int = EVALUATION
     """
     rng = np.random.default_rng(seed)
     per_image = []
-    for chunk in _chunks(images):
+    for chunk in metrics.chunks(images):
         mean, log_var = model.encode_distribution(chunk)
         codes = mean + np.exp(0.5 * log_var) * rng.standard_normal(mean.shape, dtype=np.float32)
         bce = metrics.bce_per_image(chunk, model.decode(codes)) * INPUT_DIM
         kl = -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=1)
         per_image.append(bce + kl)
     return float(np.mean(np.concatenate(per_image)))
-
-
-def _chunks(images: np.ndarray) -> Iterator[np.ndarray]:
-    for start in range(0, len(images), metrics.CHUNK):
-        yield metrics.unit_floats(images[start : start + metrics.CHUNK])
-
-
-def _psnr(mse_per_image: np.ndarray) -> float:
-    return float(10 * np.log10(1 / max(float(np.mean(mse_per_image)), 1e-12)))

@@ -55,7 +55,7 @@ FOLDER_PREFIX = "autoencoder-train-"
 MEMORY_ENV = "AUTOENCODER_MEMORY_MB"  # what the app may use, when the host does not say
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # One training child's peak RSS at the heaviest settings the form allows (a conv VAE:
-# 875 MB; the defaults: 795 MB; benchmarks/train_memory.py), of which TensorFlow's
+# 863 MB; the defaults: 824 MB; benchmarks/train_memory.py), of which TensorFlow's
 # import is 635 MB (390 MB of it library pages, which a second run shares). On
 # Community Cloud's 2.7 GB this allows two runs at a time.
 RUN_PEAK_MB = 900
@@ -63,15 +63,20 @@ SERVER_BUDGET_MB = 700  # the Streamlit server itself, its caches and its sessio
 MAX_RUNS = 2  # even on a big host: the runs share the CPU, each only gets slower
 # A training child's environment (benchmarks/train_memory.py measures its peak):
 # glibc gives each of TensorFlow's many threads a malloc arena of its own unless
-# told otherwise, and the freed memory in them is never returned. Tensors of a
-# megabyte or more (a batch's activations) are mapped and unmapped whole, rather
-# than carved from the heap, which fragments: 120 MB less at a conv run's peak.
-CHILD_ENVIRONMENT = {
-    "TF_CPP_MIN_LOG_LEVEL": "3",
-    "MALLOC_ARENA_MAX": "2",
-    "MALLOC_MMAP_THRESHOLD_": str(2**20),
-}
-# XLA's compiler would add about 100 MB to a dense run's peak (benchmarks/train_memory.py).
+# told otherwise, and the freed memory in them is never returned.
+CHILD_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3", "MALLOC_ARENA_MAX": "2"}
+# A conv run's activations (a megabyte and more per batch) fragment the heap: mapped
+# and unmapped whole instead, its peak is 120 MB lower. Not for dense runs, whose
+# epochs it slows by half for a few MB.
+CONV_ENVIRONMENT = {"MALLOC_MMAP_THRESHOLD_": str(2**20)}
+
+
+def child_environment(config: Config) -> dict[str, str]:
+    """The environment variables a training child of ``config`` gets."""
+    return {**CHILD_ENVIRONMENT, **(CONV_ENVIRONMENT if config.filters else {})}
+
+
+# XLA's compiler would add to a dense run's peak (see training.py; train_memory.py).
 CHILD_FLAGS = ("--no-xla",)
 # Training yields the shared CPUs to the server: a visitor waits on a page, not on an epoch.
 CHILD_NICENESS = 10
@@ -448,10 +453,10 @@ PR_SET_PDEATHSIG = 1
 
 
 def _child_setup() -> Callable[[], None]:
-    """A ``preexec_fn``: a lower CPU priority, and (on Linux) the kernel SIGTERMs the
-    child when its parent dies.
+    """A ``preexec_fn``: (on Linux) the kernel SIGTERMs the child when its parent
+    dies, and the child takes a lower CPU priority if the system lets it.
 
-    prctl is looked up here, before the fork, so the child only makes one call.
+    prctl is looked up here, before the fork, so the child only makes the calls.
     """
     prctl = None
     if sys.platform.startswith("linux"):
@@ -461,12 +466,12 @@ def _child_setup() -> Callable[[], None]:
     parent = os.getpid()
 
     def set_up() -> None:
-        os.nice(CHILD_NICENESS)
-        if prctl is None:
-            return
-        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-        if os.getppid() != parent:  # the parent died before prctl: no signal will come
-            os._exit(1)
+        if prctl is not None:
+            prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+            if os.getppid() != parent:  # the parent died before prctl: no signal will come
+                os._exit(1)
+        with contextlib.suppress(OSError):  # a sandbox may refuse it: train all the same
+            os.nice(CHILD_NICENESS)
 
     return set_up
 
@@ -593,7 +598,7 @@ def _spawn(
         "PYTHONPATH": os.pathsep.join(
             filter(None, [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH")])
         ),
-        **CHILD_ENVIRONMENT,
+        **child_environment(config),
     }
     with (
         open(folder / "progress.jsonl", "wb") as progress,

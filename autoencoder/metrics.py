@@ -6,7 +6,7 @@ Everything runs in float32 over chunks of rows, with float64 sums: scoring the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -89,12 +89,22 @@ def score(
     31 MB of all its reconstructions at once.
     """
     bce, mse = [], []
-    for start in range(0, len(images), CHUNK):
-        originals = unit_floats(images[start : start + CHUNK])
+    for originals in chunks(images):
         outputs = reconstruct(originals)
         bce.append(bce_per_image(originals, outputs))
         mse.append(mse_per_image(originals, outputs))
     return np.concatenate(bce), np.concatenate(mse)
+
+
+def chunks(images: np.ndarray) -> Iterator[np.ndarray]:
+    """``images`` as float32 in [0, 1], CHUNK rows at a time."""
+    for start in range(0, len(images), CHUNK):
+        yield unit_floats(images[start : start + CHUNK])
+
+
+def psnr(mean_mse: float) -> float:
+    """PSNR in dB of a mean squared error, for images in [0, 1]."""
+    return float(10 * np.log10(1 / max(mean_mse, 1e-12)))
 
 
 def summary(bce: np.ndarray, mse: np.ndarray) -> dict[str, float]:
@@ -107,7 +117,7 @@ def summary(bce: np.ndarray, mse: np.ndarray) -> dict[str, float]:
     return {
         "val_bce": float(np.mean(bce)),
         "mse": mean_mse,
-        "psnr": float(10 * np.log10(1 / max(mean_mse, 1e-12))),
+        "psnr": psnr(mean_mse),
         "count": len(bce),
         "bce_quantiles": [float(q) for q in np.quantile(bce, np.linspace(0, 1, QUANTILE_COUNT))],
     }

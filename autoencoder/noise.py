@@ -17,8 +17,9 @@ def corrupt(
     ``level`` fraction of pixels set to 0) or salt_pepper (a ``level`` fraction set
     to 0 or 1).
 
-    Given one Generator for consecutive chunks of a set, the noise is the same as
-    for the whole set at once (NumPy draws the same stream either way).
+    Given one Generator for consecutive chunks of a set, gaussian and mask noise
+    is the same as for the whole set at once (NumPy draws the same stream either
+    way; salt_pepper's two draws per call interleave differently).
     """
     if kind not in KINDS:
         raise ValueError(f"noise must be one of {', '.join(KINDS)}, got {kind!r}")

@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 # The dense models are small, so per-step overhead dominates: 32 steps per call
 # over a tf.data pipeline, and the step compiled by XLA, make an epoch 1.3x to 2x
 # faster than fit() on NumPy arrays here, a good part of it XLA's. XLA's
-# compiler costs about 100 MB at a run's peak, though, and convolutions gain
-# nothing clear from it, so conv models go without it, and so do the web app's
-# runs, where memory is the budget (benchmarks/train_speed.py, train_memory.py).
+# compiler costs about 170 MB at a run's peak, though (its first compile), and
+# convolutions gain nothing clear from it, so conv models go without it, and so
+# do the web app's runs, where memory is the budget (benchmarks/train_speed.py,
+# benchmarks/train_memory.py).
 STEPS_PER_EXECUTION = 32
 VALIDATION_BATCH = 1024
 

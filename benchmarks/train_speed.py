@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from autoencoder.config import Config  # noqa: E402
-from autoencoder.jobs import CHILD_ENVIRONMENT  # noqa: E402
+from autoencoder.jobs import child_environment  # noqa: E402
 from autoencoder.training import uses_xla  # noqa: E402
 
 
@@ -105,7 +105,7 @@ def run_child(variant: str, data: Path, family: str, epochs: int) -> dict[str, o
         ],
         capture_output=True,
         text=True,
-        env={**os.environ, **CHILD_ENVIRONMENT},  # as the app's training jobs run
+        env={**os.environ, **child_environment(_config(family, epochs))},  # as the app's jobs
     )
     if result.returncode != 0:
         sys.exit(f"{variant} failed:\n{result.stderr}")

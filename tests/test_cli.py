@@ -154,3 +154,20 @@ def test_bad_config_file_is_one_line(tmp_path):
     result = run("train", "--config", str(settings), check=False)
     assert result.returncode == 1
     assert result.stderr.startswith("error: latent_dim must be an integer from 1 to 128")
+
+
+@pytest.mark.parametrize(("flags", "xla"), [([], None), (["--no-xla"], False)])
+def test_no_xla_reaches_the_trainer(monkeypatch, tiny_npz, flags, xla):
+    from autoencoder import cli, training
+
+    asked = []
+
+    def fake_train(*args, **kwargs):
+        asked.append(kwargs["xla"])
+        raise RuntimeError("recorded")  # no TensorFlow: only the call is checked
+
+    monkeypatch.setattr(training, "train", fake_train)
+    arguments = cli.build_parser().parse_args(["train", "--data", str(tiny_npz), *flags])
+    with pytest.raises(RuntimeError, match="recorded"):
+        cli._train(arguments)
+    assert asked == [xla]  # None: the trainer's own choice (XLA for dense models)

@@ -33,7 +33,7 @@ def whole_set_figures(model, test: Split) -> dict[str, float]:
         kl = -0.5 * np.sum(1 + log_var - mean**2 - np.exp(log_var), axis=1)
         figures["neg_elbo"] = float(np.mean(bce + kl))
     if model.config.denoising:
-        noisy = corrupt(images, "gaussian", 0.5, EVALUATION_SEED)
+        noisy = corrupt(images, DENOISER.noise, DENOISER.noise_level, EVALUATION_SEED)
         for name, outputs in (
             ("noisy_input_psnr", noisy),
             ("denoised_psnr", model.reconstruct(noisy)),

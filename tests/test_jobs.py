@@ -350,7 +350,12 @@ def test_missing_data_is_refused_at_once_without_a_process(no_process, monkeypat
     assert list(tmp_path.iterdir()) == []  # not even a folder
 
 
-def test_a_child_runs_with_the_memory_saving_settings(monkeypatch, tmp_path):
+@pytest.mark.parametrize(
+    ("config", "mapped"),
+    [(QUICK, False), (Config.for_family("conv", filters=(4,), epochs=1), True)],
+    ids=["dense", "conv"],
+)
+def test_a_child_runs_with_the_memory_saving_settings(monkeypatch, tmp_path, config, mapped):
     # Measured by benchmarks/train_memory.py: without them a run peaks above RUN_PEAK_MB.
     started = {}
 
@@ -359,10 +364,11 @@ def test_a_child_runs_with_the_memory_saving_settings(monkeypatch, tmp_path):
 
     monkeypatch.setattr(jobs.subprocess, "Popen", record)
     monkeypatch.setenv("MALLOC_ARENA_MAX", "64")  # the server's own setting does not leak in
-    jobs._spawn(QUICK, None, tmp_path / "mnist.npz", tmp_path)
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    jobs._spawn(config, None, tmp_path / "mnist.npz", tmp_path)
     environment = started["env"]
     assert environment["MALLOC_ARENA_MAX"] == "2"
-    assert environment["MALLOC_MMAP_THRESHOLD_"] == str(2**20)
+    assert environment.get("MALLOC_MMAP_THRESHOLD_") == (str(2**20) if mapped else None)
     assert "--no-xla" in started["command"]
 
 

@@ -386,6 +386,7 @@ def sidebar(model: Autoencoder) -> None:
             f"{record.get('dataset', {}).get('name', config.dataset)}, "
             f"{count(len(record.get('history', {}).get('loss', [])) or config.epochs, 'epoch')}, "
             f"batch {config.batch_size}, learning rate {config.learning_rate:g}"
+            + (f" ({config.schedule} decay)" if config.schedule != "constant" else "")
         )
         if scores:
             st.markdown(

@@ -153,6 +153,7 @@ def test_the_url_follows_the_choices():
 
 
 @pytest.mark.skipif(len(DEFAULT) < 2, reason="needs dense-32, conv-32 or pca-32 in the zoo")
+@pytest.mark.slow  # every bad value, a page run each; the parsers are tested fast
 @pytest.mark.parametrize(
     ("params", "bad", "key", "default"),
     [

@@ -117,6 +117,7 @@ def test_a_level_between_the_sliders_steps_moves_onto_one():
     assert app.query_params == {"level": "0.35"}
 
 
+@pytest.mark.slow  # every bad value, a page run each; the parsers are tested fast
 @pytest.mark.parametrize(
     ("params", "bad", "key", "default"),
     [

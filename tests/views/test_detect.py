@@ -136,6 +136,7 @@ def test_the_url_follows_the_choices_and_another_model_starts_from_its_own_thres
     assert abs(float(rates(app)[1][:-1]) - 5) < 1  # conv-32's start: 5% of digits flagged
 
 
+@pytest.mark.slow  # every bad value, a page run each; the parsers are tested fast
 @pytest.mark.parametrize(
     ("params", "bad"),
     [

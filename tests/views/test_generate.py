@@ -99,6 +99,7 @@ def test_the_url_follows_the_choices():
     assert app.query_params == {}  # the path's ends are not shown
 
 
+@pytest.mark.slow  # every bad value, a page run each; the parsers are tested fast
 @pytest.mark.parametrize(
     ("params", "bad", "key", "default"),
     [

@@ -186,6 +186,7 @@ def test_the_url_follows_the_choices():
     assert app.query_params == {"from": "my-drawing"}  # the view picker is not shown
 
 
+@pytest.mark.slow  # every bad value, a page run each; the parsers are tested fast
 @pytest.mark.parametrize(
     ("params", "bad", "key", "default"),
     [

@@ -117,6 +117,7 @@ def test_the_url_follows_the_choices():
     assert app.query_params == {"count": "5"}
 
 
+@pytest.mark.slow  # every bad value, a page run each; the parsers are tested fast
 @pytest.mark.parametrize(
     ("params", "bad", "key", "default"),
     [
