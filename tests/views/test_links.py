@@ -92,6 +92,7 @@ def test_the_url_follows_the_picked_model():
     assert "model" not in app.query_params  # the default needs no parameter
 
 
+@pytest.mark.slow  # a run of every page
 def test_the_model_survives_every_page_switch_and_the_pages_open_their_defaults():
     """A browser drops the query string on a page switch: the picker writes the model back."""
     params = {"model": "conv-32", "mode": "by-index", "index": "120", "count": "5"}
@@ -105,6 +106,7 @@ def test_the_model_survives_every_page_switch_and_the_pages_open_their_defaults(
     assert app.segmented_control(key="sample_mode").value == "At random"
 
 
+@pytest.mark.slow  # a run of every page
 def test_every_page_is_quiet_with_the_other_pages_parameters():
     """AppTest keeps the query string on a page switch: each page meets the others'."""
     params = {
