@@ -21,6 +21,7 @@ server:
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import ctypes
 import json
@@ -55,7 +56,7 @@ FOLDER_PREFIX = "autoencoder-train-"
 MEMORY_ENV = "AUTOENCODER_MEMORY_MB"  # what the app may use, when the host does not say
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 # One training child's peak RSS at the heaviest settings the form allows (a conv VAE:
-# 863 MB; the defaults: 824 MB; benchmarks/train_memory.py), of which TensorFlow's
+# 855 MB; the defaults: 800 MB; benchmarks/train_memory.py), of which TensorFlow's
 # import is 635 MB (390 MB of it library pages, which a second run shares). On
 # Community Cloud's 2.7 GB this allows two runs at a time.
 RUN_PEAK_MB = 900
@@ -88,6 +89,7 @@ ABANDONED_SECONDS = 90  # heartbeat this old: the session is gone (the child its
 STALE_SECONDS = 600  # a folder of another process whose heartbeat is this old is removed
 TERMINATE_SECONDS = 5.0  # grace between SIGTERM and SIGKILL at shutdown
 TENSORFLOW_START_SECONDS = 8.0  # importing TensorFlow and compiling, before epoch 1
+RUNS_KEPT = 20  # finished runs whose pace sets later estimates (measured_runs)
 
 KILLED_MESSAGE = "stopped by the system, probably out of memory"
 # TensorFlow and absl log lines ("I0000 00:00:... Could not find cuda drivers"): never an error.
@@ -229,7 +231,13 @@ def training_slots(memory_mb: float | None = None) -> int:
 @dataclass(frozen=True)
 class Estimate:
     seconds: float
-    basis: tuple[str, ...]  # the zoo models whose measured pace it scales
+    basis: tuple[str, ...]  # the zoo models (or this server's runs) whose pace it scales
+    on_this_server: bool = False  # paced by runs this server finished, not by the zoo's
+
+
+def measured_runs() -> list[dict[str, Any]]:
+    """This server's recent runs, with their pace, in the zoo manifest's shape (newest last)."""
+    return _supervisor.runs()
 
 
 def read_zoo_timings(path: Path | None = None) -> list[dict[str, Any]]:
@@ -249,40 +257,81 @@ def read_zoo_timings(path: Path | None = None) -> list[dict[str, Any]]:
 
 
 def estimate_seconds(
-    config: Config, train_images: int, zoo: Sequence[Mapping[str, Any]]
+    config: Config,
+    train_images: int,
+    zoo: Sequence[Mapping[str, Any]],
+    runs: Sequence[Mapping[str, Any]] = (),
 ) -> Estimate | None:
-    """A run's wall time, scaled from measured zoo models like it; None if none is like it.
+    """A run's wall time, scaled from measured models like it; None if none is like it.
 
-    The pace (seconds per image per epoch) is the median over the zoo models
-    of the same kind (dense, conv, vae) and family, else the same family,
-    that are within 2x of this model's parameters (else the nearest one): one
+    The pace (seconds per image per epoch) is the median over the models of
+    the same kind (dense, conv, vae) and family, else the same family, that
+    are within 2x of this model's parameters (else the nearest one): one
     timing taken on a busy machine must not set the estimate. It is scaled by
-    this run's images and epochs, plus TensorFlow's start.
+    this run's images and epochs, plus TensorFlow's start. Runs this server
+    finished (``measured_runs()``) come first when one was set up alike (same
+    kind, batch size and corruption, within 2x in parameters and images: an
+    epoch also validates on the whole test set, so a small run's pace per
+    image is higher): they were timed on this host's CPUs, as the app runs
+    them; the zoo was built elsewhere.
     """
-    for matches in (
-        lambda m: m.get("kind") == config.kind and m.get("family") == config.family,
-        lambda m: m.get("family") == config.family,
-    ):
-        candidates = [model for model in zoo if matches(model)]
+
+    def same_kind(model: Mapping[str, Any]) -> bool:
+        return model.get("kind") == config.kind and model.get("family") == config.family
+
+    def same_setup(model: Mapping[str, Any]) -> bool:
+        return (
+            same_kind(model)
+            and model.get("batch_size") == config.batch_size
+            and model.get("denoising") == config.denoising
+            and _within_2x(model.get("train_images"), train_images)
+        )
+
+    here = _estimate(config, train_images, runs, (same_setup,), nearest=False)
+    if here is not None:
+        return Estimate(here.seconds, here.basis, on_this_server=True)
+    return _estimate(
+        config, train_images, zoo, (same_kind, lambda m: m.get("family") == config.family)
+    )
+
+
+def _distance(theirs: Any, ours: float) -> float:
+    """How many times apart two sizes are, on a log scale; infinite for a size missing."""
+    if not isinstance(theirs, (int, float)) or theirs <= 0:
+        return math.inf
+    return abs(math.log(theirs / ours))
+
+
+def _within_2x(theirs: Any, ours: float) -> bool:
+    return _distance(theirs, ours) <= math.log(2)
+
+
+def _estimate(
+    config: Config,
+    train_images: int,
+    measured: Sequence[Mapping[str, Any]],
+    matchers: Sequence[Callable[[Mapping[str, Any]], bool]],
+    *,
+    nearest: bool = True,
+) -> Estimate | None:
+    """Scaled from the first matcher's models within 2x in size, else (``nearest``) the nearest."""
+    for matches in matchers:
+        candidates = [model for model in measured if matches(model)]
         if candidates:
             break
     else:
         return None
     parameters = parameter_count(config)
-
-    def distance(model: Mapping[str, Any]) -> float:
-        theirs = model.get("parameters")
-        if not isinstance(theirs, (int, float)) or theirs <= 0:
-            return math.inf
-        return abs(math.log(theirs / parameters))
-
-    alike = [model for model in candidates if distance(model) <= math.log(2)]
-    alike = alike or [min(candidates, key=distance)]
+    alike = [model for model in candidates if _within_2x(model.get("parameters"), parameters)]
+    if not alike and not nearest:
+        return None
+    alike = alike or [min(candidates, key=lambda m: _distance(m.get("parameters"), parameters))]
     pace = statistics.median(
         model["training_seconds"] / (model["epochs"] * model["train_images"]) for model in alike
     )
+    compiling = statistics.median(float(model.get("compile_seconds", 0.0)) for model in alike)
     return Estimate(
-        seconds=TENSORFLOW_START_SECONDS + pace * train_images * config.epochs,
+        seconds=TENSORFLOW_START_SECONDS + compiling + pace * train_images * config.epochs,
         basis=tuple(str(model.get("name", "?")) for model in alike),
     )
 
@@ -302,6 +351,7 @@ class TrainingJob:
     folder: Path
     process: subprocess.Popen[bytes]
     max_seconds: float = math.inf
+    train_images: int | None = None  # None: the whole training set, its size unknown here
     started: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -374,6 +424,27 @@ class TrainingJob:
             fraction += min(since / last, 0.9) / total
         return Progress(fraction, f"Epoch {done + 1} of {total}")
 
+    def timing(self) -> dict[str, Any] | None:
+        """This run's pace, in the zoo manifest's shape; None without two epochs to time.
+
+        Epoch 1 is timed apart: tracing and compiling in it would inflate the
+        pace of a short run many times over.
+        """
+        seconds = [report.get("seconds") for report in self.epochs()]
+        if not self.train_images or not all(isinstance(s, (int, float)) for s in seconds):
+            return None
+        if len(seconds) < 2 or min(seconds) <= 0:
+            return None
+        steady = seconds[1:]
+        return {
+            "name": self.config.describe(), "kind": self.config.kind,
+            "family": self.config.family, "parameters": parameter_count(self.config),
+            "batch_size": self.config.batch_size, "denoising": self.config.denoising,
+            "epochs": len(steady), "train_images": self.train_images,
+            "training_seconds": sum(steady),
+            "compile_seconds": max(0.0, seconds[0] - statistics.median(steady)),
+        }  # fmt: skip
+
     def keep_alive(self) -> None:
         (self.folder / "heartbeat").touch()
 
@@ -413,8 +484,9 @@ class TrainingJob:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        timing = self.timing()
         shutil.rmtree(self.folder, ignore_errors=True)
-        _supervisor.forget(self)
+        _supervisor.forget(self, timing)
 
 
 def _local_data(name: str, data: Path | None) -> Path:
@@ -492,15 +564,23 @@ class _Supervisor:
         self._start_lock = threading.Lock()  # one start at a time: slots are counted, then taken
         self._requests: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._runs: collections.deque[dict[str, Any]] = collections.deque(maxlen=RUNS_KEPT)
 
     def jobs(self) -> list[TrainingJob]:
         with self._jobs_lock:
             return list(self._jobs)
 
-    def forget(self, job: TrainingJob) -> None:
+    def runs(self) -> list[dict[str, Any]]:
+        with self._jobs_lock:
+            return list(self._runs)
+
+    def forget(self, job: TrainingJob, timing: dict[str, Any] | None = None) -> None:
+        """Drop an ended job, keeping its ``timing`` (once: cleanup may race with itself)."""
         with self._jobs_lock:
             if job in self._jobs:
                 self._jobs.remove(job)
+                if timing is not None:
+                    self._runs.append(timing)
 
     def launch(
         self, config: Config, train_limit: int | None, data: Path, max_seconds: float
@@ -523,8 +603,9 @@ class _Supervisor:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
             job = TrainingJob(
-                config=config, folder=folder, process=process, max_seconds=max_seconds
-            )
+                config=config, folder=folder, process=process, max_seconds=max_seconds,
+                train_images=train_limit,
+            )  # fmt: skip
             with self._jobs_lock:
                 self._jobs.append(job)
             return job

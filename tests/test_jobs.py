@@ -11,6 +11,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -457,13 +458,15 @@ def test_stale_folders_are_removed(monkeypatch, tmp_path, age, owner_alive, remo
     assert folder.exists() is not removed
 
 
-def fake_job(folder: Path, config: Config, reports: list[dict], running: bool):
+def fake_job(
+    folder: Path, config: Config, reports: list[dict], running: bool, images: int | None = None
+):
     command = "import time; time.sleep(30)" if running else "pass"
     process = subprocess.Popen([sys.executable, "-c", command])
     if not running:
         process.wait()
     (folder / "progress.jsonl").write_text("".join(json.dumps(r) + "\n" for r in reports))
-    return jobs.TrainingJob(config=config, folder=folder, process=process)
+    return jobs.TrainingJob(config=config, folder=folder, process=process, train_images=images)
 
 
 def test_progress_moves_between_epoch_reports(tmp_path):
@@ -521,3 +524,66 @@ def test_no_manifest_no_estimate(tmp_path):
     (tmp_path / "broken.json").write_text("{not json")
     assert jobs.read_zoo_timings(tmp_path / "broken.json") == []
     assert jobs.estimate_seconds(Config(), 20_000, []) is None
+
+
+def epoch_reports(*seconds: float) -> list[dict]:
+    return [
+        {"epoch": n, "epochs": len(seconds), "loss": 0.2, "val_loss": 0.2, "seconds": s}
+        for n, s in enumerate(seconds, start=1)
+    ]
+
+
+def finished_job(folder: Path, config: Config, seconds: list[float], images: int | None):
+    """A job of this server's supervisor whose child has ended after epochs of ``seconds``."""
+    folder.mkdir()
+    job = fake_job(folder, config, epoch_reports(*seconds), running=False, images=images)
+    with jobs._supervisor._jobs_lock:
+        jobs._supervisor._jobs.append(job)
+    return job
+
+
+def test_a_finished_run_paces_the_estimates_after_it(monkeypatch, tmp_path):
+    monkeypatch.setattr(jobs, "_supervisor", jobs._Supervisor())
+    zoo = jobs.read_zoo_timings(zoo_manifest(tmp_path / "manifest.json"))
+    config = Config(hidden_units=(64,), latent_dim=32, epochs=5)  # 105,392 parameters
+    assert not jobs.estimate_seconds(config, 20_000, zoo, jobs.measured_runs()).on_this_server
+
+    for name, seconds, images in (
+        ("one", [9.0], 10_000),  # epoch 1 alone: mostly compiling, not a pace
+        ("whole", [9.0, 1.0], None),  # the whole set: its size unknown here
+        ("timed", [9.0, 1.0, 1.5], 10_000),
+    ):
+        job = finished_job(tmp_path / name, config, seconds, images)
+        timing = job.timing()
+        job.cleanup()
+        # A second cleanup racing the first (the reaper's and the page's) read the same
+        # epochs before the folder went: the run still counts once.
+        jobs._supervisor.forget(job, timing)
+    runs = jobs.measured_runs()
+    assert [(run["epochs"], run["training_seconds"]) for run in runs] == [(2, 2.5)]  # no epoch 1
+    assert runs[0]["compile_seconds"] == 9.0 - 1.25
+
+    estimate = jobs.estimate_seconds(config, 20_000, zoo, runs)
+    assert estimate.on_this_server
+    pace = 2.5 / (2 * 10_000)
+    assert estimate.seconds == pytest.approx(
+        jobs.TENSORFLOW_START_SECONDS + 7.75 + pace * 20_000 * 5
+    )
+    # Only a run set up alike paces another; else the zoo does.
+    vae = replace(config, variational=True, code_activation="linear")
+    deep = replace(config, hidden_units=(512, 256))
+    for other, images in (
+        (vae, 20_000), (deep, 20_000), (Config.for_family("conv"), 20_000),
+        (replace(config, batch_size=64), 20_000),
+        (replace(config, noise="gaussian", noise_level=0.5), 20_000),
+        (config, 60_000),  # a small run's epochs are mostly validation: its pace per image is high
+    ):  # fmt: skip
+        assert not jobs.estimate_seconds(other, images, zoo, runs).on_this_server, other
+
+
+def test_this_servers_runs_are_a_bounded_record(monkeypatch, tmp_path):
+    monkeypatch.setattr(jobs, "_supervisor", jobs._Supervisor())
+    for n in range(jobs.RUNS_KEPT + 5):
+        finished_job(tmp_path / str(n), Config(), [5.0, float(n + 1)], images=1_000).cleanup()
+    kept = [run["training_seconds"] for run in jobs.measured_runs()]
+    assert kept == [float(n + 1) for n in range(5, jobs.RUNS_KEPT + 5)]  # the newest

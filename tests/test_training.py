@@ -127,6 +127,26 @@ def test_a_cosine_schedule_decays_to_zero_over_the_run():
     assert _learning_rate(Config(learning_rate=0.01), images=1000) == 0.01
 
 
+@pytest.mark.parametrize("images", [1000, 1024, 100])  # a short last batch, none, only one
+def test_every_epoch_sees_every_image_once_in_a_new_order(images):
+    from autoencoder.training import _shuffled_batches
+
+    batches = _shuffled_batches(images, batch_size=256, seed=3)
+    epochs = [[b.numpy() for b in batches] for _ in range(3)]  # Keras iterates once an epoch
+    assert batches.cardinality() == len(epochs[0])
+    for epoch in epochs:
+        assert [len(b) for b in epoch] == [256] * (images // 256) + [images % 256] * bool(
+            images % 256
+        )
+        assert sorted(np.concatenate(epoch)) == list(range(images))
+    orders = [tuple(np.concatenate(epoch)) for epoch in epochs]
+    assert len(set(orders)) == 3  # reshuffled every epoch
+    again = [b.numpy() for b in _shuffled_batches(images, batch_size=256, seed=3)]
+    assert tuple(np.concatenate(again)) == orders[0]  # the same seed, the same run
+    other = [b.numpy() for b in _shuffled_batches(images, batch_size=256, seed=4)]
+    assert tuple(np.concatenate(other)) != orders[0]
+
+
 def test_xla_is_the_callers_choice(tiny_dataset, monkeypatch):
     import keras
 

@@ -195,21 +195,27 @@ def _start_button(config: Config, train_limit: int, training: bool) -> None:
 
 
 def _estimate(config: Config, train_limit: int) -> None:
-    """The run's time, scaled from measured zoo models; nothing when none is like it."""
-    estimate = jobs.estimate_seconds(config, train_limit, jobs.read_zoo_timings())
+    """The run's time, scaled from measured runs and zoo models; nothing when none is like it."""
+    estimate = jobs.estimate_seconds(
+        config, train_limit, jobs.read_zoo_timings(), jobs.measured_runs()
+    )
     if estimate is None:
         return
     similar = len(estimate.basis)
+    if estimate.on_this_server:
+        basis = f"{common.count(similar, 'similar run')} this server finished"
+    else:
+        basis = common.count(similar, "similar zoo model")
     caveat = ""
-    if config.batch_size < Config().batch_size:
+    if config.batch_size < Config().batch_size and not estimate.on_this_server:
         caveat = (
             f" Batches of {config.batch_size} take longer than the zoo's {Config().batch_size}."
         )
     st.caption(
-        f"About {_duration(estimate.seconds)} on this server: {train_limit:,} images, "
-        f"{common.count(config.epochs, 'epoch')}, at the pace measured for {similar} similar zoo "
-        f"{'model' if similar == 1 else 'models'}, plus ~{jobs.TENSORFLOW_START_SECONDS:.0f} s "
-        f"to start TensorFlow.{caveat} A run stops by itself after "
+        f"About {_duration(estimate.seconds)}: {train_limit:,} images, "
+        f"{common.count(config.epochs, 'epoch')}, at the pace measured for {basis}, "
+        f"plus ~{jobs.TENSORFLOW_START_SECONDS:.0f} s to start TensorFlow.{caveat} "
+        "A run stops by itself after "
         f"{LIMITS.max_seconds / 60:.0f} minutes, keeping its best epoch."
     )
 

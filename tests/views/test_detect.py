@@ -110,30 +110,30 @@ def test_switching_model_and_page_does_not_score_again(monkeypatch):
     assert len(calls) == 4  # once per model
 
 
-@pytest.mark.skipif("conv-32" not in MNIST_MODELS, reason="needs conv-32 in the zoo")
+@pytest.mark.skipif("dense-8" not in MNIST_MODELS, reason="needs dense-8 in the zoo")
 def test_a_link_opens_its_view():
-    app = open_link(PAGE, {"detector": "conv-32", "threshold": "0.1", "scale": "linear"})
-    assert app.selectbox(key="detect_model").value == "conv-32"
+    app = open_link(PAGE, {"detector": "dense-8", "threshold": "0.1", "scale": "linear"})
+    assert app.selectbox(key="detect_model").value == "dense-8"
     assert app.slider(key="detect_threshold").value == 0.1
     assert app.segmented_control(key="detect_scale").value == "Linear"
     chosen = open_app(PAGE)  # the same choices, made by hand
-    chosen.selectbox(key="detect_model").set_value("conv-32").run()
+    chosen.selectbox(key="detect_model").set_value("dense-8").run()
     chosen.slider(key="detect_threshold").set_value(0.1).run()
     chosen.segmented_control(key="detect_scale").set_value("Linear").run()
     assert rates(app) == rates(chosen)
     assert chart_data(app) == chart_data(chosen)
 
 
-@pytest.mark.skipif("conv-32" not in MNIST_MODELS, reason="needs conv-32 in the zoo")
+@pytest.mark.skipif("dense-8" not in MNIST_MODELS, reason="needs dense-8 in the zoo")
 def test_the_url_follows_the_choices_and_another_model_starts_from_its_own_threshold():
     app = open_app(PAGE)
     assert app.query_params == {}
     app.slider(key="detect_threshold").set_value(0.1).run()
     app.segmented_control(key="detect_scale").set_value("Linear").run()
     assert app.query_params == {"threshold": "0.1", "scale": "linear"}
-    app.selectbox(key="detect_model").set_value("conv-32").run()
-    assert app.query_params == {"detector": "conv-32", "scale": "linear"}
-    assert abs(float(rates(app)[1][:-1]) - 5) < 1  # conv-32's start: 5% of digits flagged
+    app.selectbox(key="detect_model").set_value("dense-8").run()
+    assert app.query_params == {"detector": "dense-8", "scale": "linear"}
+    assert abs(float(rates(app)[1][:-1]) - 5) < 1  # dense-8's start: 5% of digits flagged
 
 
 @pytest.mark.slow  # every bad value, a page run each; the parsers are tested fast

@@ -164,7 +164,8 @@ def manifest(path: Path) -> Path:
     return path
 
 
-def test_the_time_is_estimated_from_the_zoo_and_only_from_it(monkeypatch, tmp_path):
+def test_the_time_is_estimated_from_measured_runs_and_nothing_else(monkeypatch, tmp_path):
+    monkeypatch.setattr(jobs, "_supervisor", jobs._Supervisor())  # no runs finished yet
     monkeypatch.setattr(jobs, "ZOO_MANIFEST", tmp_path / "missing.json")
     app = open_app(PAGE)
     assert "About" not in texts(app.caption)
@@ -172,8 +173,19 @@ def test_the_time_is_estimated_from_the_zoo_and_only_from_it(monkeypatch, tmp_pa
     monkeypatch.setattr(jobs, "ZOO_MANIFEST", manifest(tmp_path / "manifest.json"))
     app.run()
     # 20,000 images x 10 epochs at 0.1 ms per image and epoch, plus 8 s of TensorFlow.
-    assert "About 28 s on this server" in texts(app.caption)
-    assert "1 similar zoo model" in texts(app.caption)
+    assert "About 28 s: 20,000 images" in texts(app.caption)
+    assert "1 similar zoo model," in texts(app.caption)
+
+    # A run this server finished, set up alike, sets the pace from then on: 0.2 ms per
+    # image and epoch, and 2 s more to compile in epoch 1.
+    jobs._supervisor._runs.append(
+        {"name": "a run", "kind": "dense", "family": "dense", "parameters": 105_392,
+         "batch_size": 256, "denoising": False, "epochs": 2, "train_images": 20_000,
+         "training_seconds": 8.0, "compile_seconds": 2.0}
+    )  # fmt: skip
+    app.run()
+    assert "About 50 s: 20,000 images" in texts(app.caption)
+    assert "1 similar run this server finished" in texts(app.caption)
 
 
 def test_a_poor_model_gets_advice_and_every_own_model_a_warning():
