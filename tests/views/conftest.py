@@ -25,9 +25,6 @@ def streamlit_setup_done_once():
     third of the view tests' time), compiling each page, and reading and checking
     a data file (its arrays are read-only). A file changed since is read or
     compiled again."""
-    scan, get_bytecode, read_npz = (
-        manifest_scanner.scan_component_manifests, ScriptCache.get_bytecode, data.read_npz
-    )  # fmt: skip
     done: dict[tuple[object, ...], object] = {}
 
     def once(what: str, function, path, **kwargs):
@@ -41,14 +38,20 @@ def streamlit_setup_done_once():
             done[key] = function(path, **kwargs)
         return done[key]
 
-    manifest_scanner.scan_component_manifests = functools.cache(scan)
-    ScriptCache.get_bytecode = lambda self, path: once(
-        "bytecode", functools.partial(get_bytecode, self), path
-    )
-    data.read_npz = functools.partial(once, "dataset", read_npz)
-    yield
-    manifest_scanner.scan_component_manifests = scan
-    ScriptCache.get_bytecode, data.read_npz = get_bytecode, read_npz
+    get_bytecode = ScriptCache.get_bytecode
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            manifest_scanner,
+            "scan_component_manifests",
+            functools.cache(manifest_scanner.scan_component_manifests),
+        )
+        patch.setattr(
+            ScriptCache,
+            "get_bytecode",
+            lambda self, path: once("bytecode", functools.partial(get_bytecode, self), path),
+        )
+        patch.setattr(data, "read_npz", functools.partial(once, "dataset", data.read_npz))
+        yield
 
 
 @pytest.fixture(autouse=True)
