@@ -59,7 +59,11 @@ DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "assets" / "model"
 
 # Bounds on what a file may make this process read, whatever it claims.
 MAX_ZIP_BYTES = 20 * 1024 * 1024  # the upload; a 128-wide dense model zips to under 2 MB
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024  # all a zip may inflate to: float32 weights barely shrink
+# All that reading one model may inflate, nested or not: config.json, the weights file
+# and the arrays inside it (which np.savez_compressed compresses once more). A model
+# at MAX_PARAMETERS saved as float32 takes 32 MB of it; the same saved as float64 is
+# refused (the arrays are converted to float32 as they are read).
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
 MAX_MEMBERS = 16  # a model zip holds 2 files (and perhaps its folder)
 MAX_CONFIG_BYTES = 1024 * 1024  # config.json is ~10 KB; 1000 epochs of history is ~60 KB
 MAX_JSON_DEPTH = 8  # config.json nests 3 deep
@@ -420,7 +424,7 @@ def _load_folder(folder: Path) -> Autoencoder:
             f"the weights file's checksum does not match {CONFIG_FILE} (truncated or altered)"
         )
     with open(weights_path, "rb") as stream:
-        weights = _read_weights(stream, config)
+        weights = _read_weights(stream, config, MAX_UNPACKED_BYTES - len(raw))
     return _build(config, weights, document)
 
 
@@ -445,7 +449,8 @@ def _load_zip(archive: zipfile.ZipFile) -> Autoencoder:
         raise _InvalidError(
             f"the weights file's checksum does not match {CONFIG_FILE} (truncated or altered)"
         )
-    weights = _read_weights(io.BytesIO(weights_bytes), config)
+    room = MAX_UNPACKED_BYTES - len(raw) - len(weights_bytes)
+    weights = _read_weights(io.BytesIO(weights_bytes), config, room)
     return _build(config, weights, document)
 
 
@@ -538,8 +543,12 @@ def _weights_limit(config: Config) -> int:
     return values * 8 + len(shapes) * _ARRAY_OVERHEAD + DIRECTORY_BYTES_PER_MEMBER
 
 
-def _read_weights(stream: BinaryIO, config: Config) -> dict[str, np.ndarray]:
-    """The arrays of ``config``, each header checked before any data is read."""
+def _read_weights(stream: BinaryIO, config: Config, room: int) -> dict[str, np.ndarray]:
+    """The arrays of ``config`` as float32, every header checked before any data is read.
+
+    ``room`` is what is left of MAX_UNPACKED_BYTES: the arrays' declared bytes
+    (what inflating them produces) must fit in it before one is allocated.
+    """
     expected = weight_shapes(config)
     what = "the weights file"
     # Room for a few extra arrays, so that they are named in the refusal.
@@ -563,8 +572,15 @@ def _read_weights(stream: BinaryIO, config: Config) -> dict[str, np.ndarray]:
                 raise _InvalidError(
                     f"{labels[name]} has dtype {header.dtype}, expected float32 or float64"
                 )
+        inflated = sum(header.nbytes for header in headers.values())
+        if inflated > room:
+            raise _InvalidError(
+                f"{what} unpacks to {inflated / 2**20:.1f} MB of arrays, more than the "
+                f"{max(room, 0) / 2**20:.1f} MB left of the {MAX_UNPACKED_BYTES // 2**20} MB "
+                "a model may take (save its weights as float32)"
+            )
         return {
-            name: read_npy_array(archive, members[name], header, labels[name])
+            name: read_npy_array(archive, members[name], header, labels[name], dtype=np.float32)
             for name, header in headers.items()
         }
 

@@ -34,6 +34,14 @@ MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 4096
 MAX_BETA = 100.0
 MAX_SEED = 2**31 - 1
+# What a model may cost, whatever its sizes: the layer bounds above allow 58 million
+# parameters (one 128-filter convolution into four layers of 1024). The largest the
+# Train page offers has 1.2 million and 3.1 million multiply-adds per image; the
+# zoo's largest, a 784-1000-500-250-30 network, 2.8 million of each. These leave room
+# for the zoo's next models and keep an upload at 16 MB of float32 weights and one
+# pass over 10,000 test images at a few CPU-seconds.
+MAX_PARAMETERS = 4_000_000
+MAX_OPERATIONS = 16_000_000  # multiply-adds to encode and decode one image
 
 # What --family sets when nothing else is said (the dense one is the seed's network).
 FAMILY_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -62,6 +70,10 @@ class Config:
     - ``schedule``: the learning rate stays ``constant`` or follows a ``cosine``
       from ``learning_rate`` down to zero over the run (a long run's last epochs
       then fine-tune instead of jittering).
+    - ``binarize``: train on binarised images, each pixel drawn black or white
+      with its grey level as the probability, anew every epoch (dynamic
+      binarisation), so a VAE's Bernoulli decoder models data it can normalise
+      over; validation and evaluation binarise the test set with a fixed seed.
     """
 
     family: str = "dense"
@@ -78,6 +90,7 @@ class Config:
     learning_rate: float = 1e-3
     schedule: str = "constant"
     dataset: str = "mnist"
+    binarize: bool = False
     seed: int = field(default=0)
 
     def __post_init__(self) -> None:
@@ -104,7 +117,25 @@ class Config:
         _number("beta", self.beta, 0, MAX_BETA, open_low=True)
         if not isinstance(self.variational, bool):
             raise ValueError(f"variational must be true or false, got {self.variational!r}")
+        if not isinstance(self.binarize, bool):
+            raise ValueError(f"binarize must be true or false, got {_short(self.binarize)}")
         self._check_family()
+        self._check_cost()
+
+    def _check_cost(self) -> None:
+        # The layer lists live in network.py, which imports this module: import late.
+        from autoencoder.network import operation_count, parameter_count
+
+        parameters, operations = parameter_count(self), operation_count(self)
+        if parameters > MAX_PARAMETERS:
+            raise ValueError(
+                f"the model has {parameters:,} parameters; at most {MAX_PARAMETERS:,} are allowed"
+            )
+        if operations > MAX_OPERATIONS:
+            raise ValueError(
+                f"the model costs {operations:,} multiply-adds per image; "
+                f"at most {MAX_OPERATIONS:,} are allowed"
+            )
 
     def _check_family(self) -> None:
         if self.family == "dense" and (not self.hidden_units or self.filters):
@@ -114,6 +145,8 @@ class Config:
         if self.family == "pca":
             if self.hidden_units or self.filters or self.variational or self.noise != "none":
                 raise ValueError("a pca model has no layers, no sampling and no noise")
+            if self.binarize:
+                raise ValueError("a pca model is computed from grey images (binarize: false)")
             if self.code_activation != "linear":
                 raise ValueError("a pca model's code is linear (code_activation: linear)")
         if self.variational and self.code_activation != "linear":

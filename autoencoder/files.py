@@ -259,26 +259,41 @@ def read_npy_header(archive: zipfile.ZipFile, info: zipfile.ZipInfo, what: str) 
 
 
 def read_npy_array(
-    archive: zipfile.ZipFile, info: zipfile.ZipInfo, header: NpyHeader, what: str
+    archive: zipfile.ZipFile,
+    info: zipfile.ZipInfo,
+    header: NpyHeader,
+    what: str,
+    *,
+    dtype: np.dtype | type | None = None,
 ) -> np.ndarray:
     """The member's array, which must still have the (already checked) ``header``.
 
     Exactly ``header.nbytes`` are read, into an array allocated once; data
-    past the array is refused.
+    past the array is refused. With ``dtype``, values are converted a chunk at
+    a time as they are read (float64 to float32 never holds both arrays).
     """
+    source = header.dtype
+    target = source if dtype is None else np.dtype(dtype)
+    count = math.prod(header.shape)
     try:
         with archive.open(info) as member:
             if _header(member, what) != header:
                 raise BadFileError(f"{what} changed while it was read")
-            array = np.empty(math.prod(header.shape), dtype=header.dtype)
-            raw = array.view(np.uint8)
+            array = np.empty(count, dtype=target)
+            step = CHUNK_BYTES // source.itemsize  # values per chunk
+            pending = b""  # a value split between two reads
             filled = 0
-            while filled < len(raw):
-                chunk = member.read(min(CHUNK_BYTES, len(raw) - filled))
+            while filled < count:
+                wanted = min(step, count - filled) * source.itemsize - len(pending)
+                chunk = member.read(wanted)
                 if not chunk:
                     raise BadFileError(f"{what} is truncated")
-                raw[filled : filled + len(chunk)] = np.frombuffer(chunk, np.uint8)
-                filled += len(chunk)
+                data = pending + chunk
+                whole = len(data) - len(data) % source.itemsize
+                values = np.frombuffer(data[:whole], dtype=source)
+                array[filled : filled + len(values)] = values
+                filled += len(values)
+                pending = data[whole:]
             if member.read(1):
                 raise BadFileError(f"{what} holds data past the end of its array")
     except BadFileError:

@@ -132,6 +132,32 @@ def parameter_count(config: Config) -> int:
     return sum(int(np.prod(shape)) for shape in weight_shapes(config).values())
 
 
+def operation_count(config: Config) -> int:
+    """Multiply-adds to encode and decode one image: what serving it costs the CPU.
+
+    A dense layer costs fan_in x units; a 3x3 convolution that many per output
+    pixel, and a transposed one per input pixel (each spreads into a 3x3 patch).
+    """
+    if config.family == "pca":
+        return 2 * INPUT_DIM * config.latent_dim
+    total = 0
+    side = IMAGE_SIDE  # the encoder's grid shrinks 28 -> 14 -> 7
+    for layer in [*encoder_layers(config), *code_layers(config)]:
+        if layer.kind == "conv":
+            side = -(-side // 2)
+            total += side * side * KERNEL * KERNEL * layer.fan_in * layer.units
+        else:
+            total += layer.fan_in * layer.units
+    side = conv_grid(config)[0] if config.filters else 0  # the decoder's grows back
+    for layer in decoder_layers(config):
+        if layer.kind == "deconv":
+            total += side * side * KERNEL * KERNEL * layer.fan_in * layer.units
+            side *= 2
+        else:
+            total += layer.fan_in * layer.units
+    return total
+
+
 @dataclass(frozen=True, eq=False)
 class Autoencoder:
     """A trained autoencoder of any family (see ``Config``).

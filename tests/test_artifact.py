@@ -392,8 +392,8 @@ def test_weights_over_their_limit_are_refused(tiny_model, tmp_path):
 
 
 def test_everything_a_zip_inflates_is_capped_whatever_the_settings():
-    # Settings whose weights could reach 65 MB (float64): the total cap stops at 40 MB.
-    big = Config(hidden_units=(1024, 1024, 1024, 1024), latent_dim=128)
+    # The largest settings Config allows: the weights file is cut off at what they can take.
+    big = Config(hidden_units=(1024, 1024), latent_dim=64)
     zeros = {name: np.zeros(shape, np.float32) for name, shape in weight_shapes(big).items()}
     model = random_model(Config(hidden_units=(8,), latent_dim=4))
     document = parts(model)[0]
@@ -403,7 +403,62 @@ def test_everything_a_zip_inflates_is_capped_whatever_the_settings():
     padding = MAX_UNPACKED_BYTES - config_bytes - len(weights) + 1
     data = crafted(model, weights=b"\0" * padding + weights, document=document)
     assert len(data) < 200_000
-    refused(data, r"the weights file is larger than 40\.0 MB")
+    refused(data, r"the weights file is larger than \d+\.\d MB")
+
+
+def compressed_npz(arrays):
+    """What np.savez_compressed writes: every array deflated inside the .npz."""
+    stream = io.BytesIO()
+    np.savez_compressed(stream, **arrays)
+    return stream.getvalue()
+
+
+def largest_float64_upload(padding):
+    """A zip of a few KB whose arrays, deflated inside the deflated weights file,
+    inflate to 29 MB of float64 (the largest settings allowed), after ``padding``
+    bytes of junk in front of the weights' own zip (zip readers skip a prefix)."""
+    big = Config(hidden_units=(1024, 1024), latent_dim=64)
+    model = random_model(Config(hidden_units=(8,), latent_dim=4))
+    document = parts(model)[0]
+    document["config"] = big.to_dict()
+    arrays = {name: np.zeros(shape, np.float64) for name, shape in weight_shapes(big).items()}
+    weights = b"\0" * padding + compressed_npz(arrays)
+    return crafted(model, weights=weights, document=document), big
+
+
+def test_arrays_compressed_inside_the_weights_count_before_they_are_allocated():
+    # Nested bytes: the weights file (deflated in the zip) holds arrays deflated again.
+    # What the arrays would inflate to is added to what the weights took, before any
+    # array exists: just over the cap is refused, and memory never holds the arrays.
+    _, big = largest_float64_upload(0)
+    arrays_bytes = 8 * sum(int(np.prod(shape)) for shape in weight_shapes(big).values())
+    padding = MAX_UNPACKED_BYTES - arrays_bytes  # config.json's bytes tip it over
+    data, _ = largest_float64_upload(padding)
+    assert len(data) < 200_000
+    tracemalloc.start()
+    try:
+        message = refused(data, r"unpacks to \d+\.\d MB of arrays")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "float32" in message
+    # The padded weights file (read, then joined: twice), never the 29 MB of arrays.
+    assert peak < min(2 * padding + 4 * 2**20, arrays_bytes)
+
+
+def test_float64_weights_are_converted_a_chunk_at_a_time():
+    data, big = largest_float64_upload(0)
+    tracemalloc.start()
+    try:
+        model = model_from_zip(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    float32_bytes = 4 * model.parameters
+    assert model.config == big
+    assert all(array.dtype == np.float32 for array in model.weights.values())
+    # Reading (float32) and freezing (a copy) hold two float32 sets: never the float64 one.
+    assert peak < 2 * float32_bytes + 4 * 2**20  # a float64 set alone would take 4x
 
 
 @pytest.mark.parametrize("declared", [100, 2**32 - 2])

@@ -93,3 +93,20 @@ def test_family_and_layers_must_agree():
 def test_rejects_unknown_keys():
     with pytest.raises(ValueError, match="unknown config keys: dropout"):
         Config.from_dict({"latent_dim": 4, "dropout": 0.5})
+
+
+def test_a_model_is_bounded_by_its_parameters_whatever_its_layer_sizes():
+    # Every size is within its own bound; together they are 8 million parameters.
+    with pytest.raises(ValueError, match=r"8,168,336 parameters; at most 4,000,000"):
+        Config(hidden_units=(1024, 1024, 1024, 1024), latent_dim=128)
+
+
+def test_a_model_is_bounded_by_its_multiply_adds_per_image():
+    # 1.9 million parameters, but 128 filters on 14x14 and 7x7 grids, each way: 16.5 million.
+    with pytest.raises(ValueError, match=r"multiply-adds per image; at most 16,000,000"):
+        Config.for_family("conv", filters=(128, 128), hidden_units=(128,), latent_dim=2)
+
+
+def test_the_largest_models_offered_fit_the_cost_bounds():
+    Config.for_family("conv", filters=(32, 64), latent_dim=128, variational=True)
+    Config(hidden_units=(1000, 500, 250), code_activation="linear", latent_dim=30)

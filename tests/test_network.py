@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from autoencoder.config import Config
-from autoencoder.network import Autoencoder, weight_shapes
+from autoencoder.network import Autoencoder, operation_count, parameter_count, weight_shapes
 
 
 def test_shapes_for_single_images_and_batches(tiny_model):
@@ -163,3 +163,14 @@ def test_absurd_weights_are_refused():
     weights["latent.kernel"] = np.full((8, 4), MAX_WEIGHT * 1.01)  # 3e38 broke Explore's SVD
     with pytest.raises(ValueError, match="absurdly large"):
         Autoencoder(config=config, weights=weights)
+
+
+def test_operations_count_every_layer_of_the_forward_pass():
+    # The seed's network: 784x64 + 64x32 + 32x64 + 64x784 multiply-adds.
+    assert operation_count(Config()) == 104_448
+    # conv (16, 32) to 32: 14x14 outputs x 9 x 1 x 16, 7x7 x 9 x 16 x 32, 1568 x 32 each way,
+    # then 7x7 inputs x 9 x 32 x 16 and 14x14 x 9 x 16 x 1.
+    conv = Config.for_family("conv", filters=(16, 32), latent_dim=32)
+    assert operation_count(conv) == 28_224 + 225_792 + 2 * 50_176 + 225_792 + 28_224
+    assert operation_count(Config.for_family("pca", latent_dim=8)) == 2 * 784 * 8
+    assert parameter_count(conv) == 111_521
