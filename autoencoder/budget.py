@@ -1,0 +1,142 @@
+"""Visitors' own models, held within one server-wide budget and given back when they leave.
+
+The host's memory is shared by every visitor, and anyone may train or upload
+a model, so each visitor's model is charged against one server-wide budget
+(:class:`Holdings`): its weights plus what its results may cache. Past the
+budget a new model is refused with one sentence (:data:`FULL_MESSAGE`) and
+nothing else changes: the visitor keeps what they had, and the zoo still works.
+
+A model is held here, not in the visitor's session: Streamlit keeps a
+disconnected session (and everything in it) until its session store is next
+written after ``server.disconnectedSessionTTL``, which on a quiet server may be
+never. :meth:`Holdings.sweep` instead asks which visitors are still connected
+and drops the models of those gone for longer than a grace period, so memory
+comes back within a minute of a visitor leaving.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+FULL_MESSAGE = "The server is full of visitors' models; try again in a few minutes, or use the zoo."
+GRACE_SECONDS = 30.0  # a reload or a network blip reconnects well within this
+SWEEP_SECONDS = 10.0  # how often a sweeper looks for visitors who left
+
+
+class BudgetFullError(RuntimeError):
+    """No room for another visitor's model in the server-wide budget."""
+
+    def __init__(self) -> None:
+        super().__init__(FULL_MESSAGE)
+
+
+@dataclass
+class _Holding:
+    value: Any
+    nbytes: int
+    seen: float  # when its visitor was last known to be connected
+
+
+class Holdings:
+    """One value (a visitor's model) per owner (a session id), within ``limit_bytes`` in all.
+
+    Thread-safe: every session's script runs in a thread of its own.
+    """
+
+    def __init__(
+        self,
+        limit_bytes: int,
+        grace_seconds: float = GRACE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.limit_bytes = limit_bytes
+        self.grace_seconds = grace_seconds
+        self._clock = clock
+        self._held: dict[str, _Holding] = {}
+        self._lock = threading.Lock()
+
+    def put(self, owner: str, value: Any, nbytes: int) -> None:
+        """Hold ``value`` for ``owner`` in place of what they held; BudgetFullError if no room.
+
+        The owner's previous value is counted as given back: replacing one's own
+        model never fails for want of the room it frees.
+        """
+        with self._lock:
+            previous = self._held.get(owner)
+            used = self._used() - (previous.nbytes if previous else 0)
+            if used + nbytes > self.limit_bytes:
+                raise BudgetFullError()
+            self._held[owner] = _Holding(value, nbytes, self._clock())
+
+    def get(self, owner: str) -> Any | None:
+        with self._lock:
+            holding = self._held.get(owner)
+            if holding is None:
+                return None
+            holding.seen = self._clock()
+            return holding.value
+
+    def drop(self, owner: str) -> None:
+        with self._lock:
+            self._held.pop(owner, None)
+
+    def sweep(self, connected: Callable[[str], bool]) -> list[str]:
+        """Drop what owners hold who have not been ``connected`` for the grace period."""
+        now = self._clock()
+        with self._lock:
+            owners = list(self._held)
+        gone = []
+        for owner in owners:  # ``connected`` may take locks of its own: not under ours
+            alive = connected(owner)
+            with self._lock:
+                holding = self._held.get(owner)
+                if holding is None:
+                    continue
+                if alive:
+                    holding.seen = now
+                elif now - holding.seen > self.grace_seconds:
+                    del self._held[owner]
+                    gone.append(owner)
+        return gone
+
+    @property
+    def used_bytes(self) -> int:
+        with self._lock:
+            return self._used()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._held)
+
+    def _used(self) -> int:
+        return sum(holding.nbytes for holding in self._held.values())
+
+
+def start_sweeper(
+    holdings: Holdings,
+    connected: Callable[[str], bool],
+    every: float = SWEEP_SECONDS,
+    after_drop: Callable[[], None] | None = None,
+) -> threading.Thread:
+    """A daemon thread that sweeps ``holdings`` every ``every`` seconds, for the process' life.
+
+    ``after_drop`` runs after a sweep that dropped something (e.g. to hand the
+    freed heap back to the operating system).
+    """
+
+    def run() -> None:
+        while True:
+            time.sleep(every)
+            try:
+                if holdings.sweep(connected) and after_drop is not None:
+                    after_drop()
+            except Exception:  # a sweeper that dies would leak every later visitor's model
+                continue
+
+    thread = threading.Thread(target=run, name="holdings-sweeper", daemon=True)
+    thread.start()
+    return thread
