@@ -33,14 +33,38 @@ from autoencoder.network import (
 )
 
 CLIP = "clip"  # an activation only PCA's decoder has: clip to [0, 1]
+# The most the browser is sent for one model: base64 float32 is 16/3 bytes a weight,
+# so this is a million weights (the Train page's largest model has 1.2 million and
+# is served by the server's pictures). Sized before anything is built: a model near
+# Config's bounds would otherwise make a 20 MB payload, copied more than once on
+# its way to the browser, for every visitor who opens a live page.
+MAX_PAYLOAD_BYTES = 6 * 2**20
 
 
 class UnsupportedModelError(ValueError):
     """A model the browser cannot run; the page serves it from the server instead."""
 
 
+def payload_bytes(model: Autoencoder) -> int:
+    """What :func:`payload` will weigh, counted from the weights' shapes before building it."""
+    arrays = [array.nbytes for array in model.weights.values()]
+    if model.config.family == "pca":  # the components go both ways, and a bias each way
+        arrays = [*arrays, model.weights["pca.components"].nbytes, 4 * model.latent_dim]
+    base64 = sum(-(-nbytes // 3) * 4 for nbytes in arrays)
+    return base64 + 200 * len(arrays)  # each layer's names and sizes
+
+
 def payload(model: Autoencoder) -> dict[str, Any]:
-    """The JSON-ready model for components/live/network.js (4/3 of its weights' bytes)."""
+    """The JSON-ready model for components/live/network.js (4/3 of its weights' bytes).
+
+    UnsupportedModelError if it would exceed MAX_PAYLOAD_BYTES.
+    """
+    size = payload_bytes(model)
+    if size > MAX_PAYLOAD_BYTES:
+        raise UnsupportedModelError(
+            f"the model is too big to run in the browser ({size / 2**20:.1f} MB of weights "
+            f"to send, at most {MAX_PAYLOAD_BYTES // 2**20} MB)"
+        )
     config = model.config
     if config.family == "pca":
         encoder, decoder = _pca_layers(model)

@@ -107,3 +107,22 @@ def test_convolutions_carry_their_grid():
 
 def test_floats_are_little_endian_float32():
     assert base64.b64decode(export.floats(np.array([1.0]))) == b"\x00\x00\x80\x3f"
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_the_payload_is_sized_before_it_is_built(family):
+    model = random_model(FAMILIES[family])
+    built = len(json.dumps(export.payload(model)))
+    assert built <= export.payload_bytes(model) < built + 2_000
+
+
+def test_a_model_too_big_for_the_browser_is_refused_before_its_payload_exists(monkeypatch):
+    model = random_model(Config(hidden_units=(64,), latent_dim=8))
+    monkeypatch.setattr(export, "MAX_PAYLOAD_BYTES", export.payload_bytes(model) - 1)
+
+    def never(array):
+        raise AssertionError("the payload was being built")
+
+    monkeypatch.setattr(export, "floats", never)
+    with pytest.raises(export.UnsupportedModelError, match="too big to run in the browser"):
+        export.payload(model)
