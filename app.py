@@ -9,6 +9,8 @@ from pathlib import Path
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from views import runs
+
 ROOT = Path(__file__).resolve().parent
 VIEWS = ROOT / "views"
 # A file served by the app itself: a :material/...: or emoji page icon is fetched from
@@ -40,7 +42,9 @@ def run() -> None:
         st.Page(VIEWS / "detect.py", title="Is it a digit?", icon=":material/help:"),
         st.Page(VIEWS / "train.py", title="Train your own", icon=":material/model_training:"),
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)
+    runs.collect_finished_run()  # whatever the page: a finished run's model is used at once
+    page.run()
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ MANIFOLD_SIZE = 15  # a 15x15 grid, as in the keras-io VAE example
 MANIFOLD_SPAN = 2.0  # the grid runs from -2 to +2 standard deviations of the prior
 
 
-def sample_prior(model: Autoencoder, count: int, rng: np.random.Generator) -> np.ndarray:
-    """``count`` images (count, 784) decoded from codes drawn from a VAE's prior N(0, I)."""
+def prior_images(model: Autoencoder, count: int, rng: np.random.Generator) -> np.ndarray:
+    """``count`` images (count, 784) decoded from codes drawn from a VAE's prior N(0, I)
+    (``latent.sample_prior``)."""
     if not model.config.variational:
         raise ValueError("only a variational model has a prior to sample; see naive_samples")
     return model.decode(latent.sample_prior(model.latent_dim, count, rng))

@@ -16,6 +16,9 @@ import numpy as np
 DEAD_TOLERANCE = 1e-6  # a unit whose code never exceeds this is dead (a silent ReLU)
 SLIDER_MARGIN = 0.1  # widen each unit's 1st-99th percentile range by this share, each side
 PRIOR_SPAN = 3.0  # a VAE's sliders span +-3 standard deviations of its N(0, 1) prior
+SLIDER_DECIMALS = 3  # a unit slider's bounds, rounded outwards so its start lies inside
+SLIDER_STEPS = 100  # steps across a unit slider
+DIRECTION_SPAN, DIRECTION_STEP = 3.0, 0.1  # direction sliders: standard deviations
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,77 @@ def slider_bounds(
     return np.minimum(low, start), np.maximum(high, start)
 
 
+@dataclass(frozen=True)
+class Slider:
+    """One slider of a code: the server's st.slider and the browser's draw the same."""
+
+    label: str
+    low: float
+    high: float
+    value: float  # where it starts
+    step: float
+    dead: bool = False  # a unit that is always 0: shown as such, not as a slider
+
+
+@dataclass(frozen=True)
+class Sliders:
+    sliders: tuple[Slider, ...]
+    caption: str  # what the sliders span, said once above them
+
+
+def unit_sliders(stats: LatentStatistics, start: np.ndarray, *, prior: bool = False) -> Sliders:
+    """One slider per unit of the code, starting at ``start`` (``prior``: a VAE's)."""
+    low, high = slider_bounds(stats, start, prior=prior)
+    scale = 10**SLIDER_DECIMALS
+    low, high = np.floor(low * scale) / scale, np.ceil(high * scale) / scale
+    if prior:
+        spread = (
+            f"±{PRIOR_SPAN:g} standard deviations of the N(0, 1) prior the model was trained "
+            "towards"
+        )
+    else:
+        spread = "the middle 98% of that unit's values over the test set, a little widened"
+    kind = "never fire (dead ReLUs)" if stats.non_negative else "are always 0"
+    dead = int(stats.dead.sum())
+    sliders = tuple(
+        Slider(
+            label=f"z{unit}",
+            low=float(low[unit]),
+            high=float(high[unit]),
+            value=0.0 if stats.dead[unit] else float(round(start[unit], SLIDER_DECIMALS)),
+            step=round(float(high[unit] - low[unit]) / SLIDER_STEPS, 4) or 0.001,
+            dead=bool(stats.dead[unit]),
+        )
+        for unit in range(stats.latent_dim)
+    )
+    caption = f"Each slider spans {spread}. {dead} of {stats.latent_dim} units {kind}."
+    return Sliders(sliders, caption)
+
+
+def direction_sliders(stats: LatentStatistics, count: int) -> Sliders:
+    """Sliders along the first ``count`` main directions, in their standard deviations."""
+    sliders = tuple(
+        Slider(
+            label=f"Direction {direction + 1}: {stats.explained[direction]:.0%} of the spread",
+            low=-DIRECTION_SPAN,
+            high=DIRECTION_SPAN,
+            value=0.0,
+            step=DIRECTION_STEP,
+        )
+        for direction in range(count)
+    )
+    caption = (
+        "The directions along which the test codes spread most (principal components), "
+        "in standard deviations from the starting code."
+    )
+    return Sliders(sliders, caption)
+
+
+def direction_count(stats: LatentStatistics, most: int) -> int:
+    """How many main directions to offer: at most ``most``, and no more than live units."""
+    return min(most, int((~stats.dead).sum()), len(stats.explained))
+
+
 def project(codes: np.ndarray, stats: LatentStatistics, dimensions: int = 2) -> np.ndarray:
     """Coordinates of ``codes`` along the first principal directions."""
     return (np.atleast_2d(codes) - stats.mean) @ stats.components[:dimensions].T
@@ -190,7 +264,8 @@ def sample(stats: LatentStatistics, count: int, rng: np.random.Generator) -> np.
 
 
 def sample_prior(latent_dim: int, count: int, rng: np.random.Generator) -> np.ndarray:
-    """Random codes from a VAE's prior, the standard normal."""
+    """Random codes from a VAE's prior, the standard normal (``generation.prior_images``
+    decodes them)."""
     return rng.standard_normal((count, latent_dim))
 
 

@@ -79,8 +79,8 @@ def draw_to_reconstruction_ms(iterations: int) -> float:
     from PIL import Image, ImageDraw
 
     from autoencoder import load_model, metrics
+    from autoencoder.pictures import enlarge, error_map
     from autoencoder.preprocess import canvas_to_ink, to_mnist
-    from views.common import enlarge, error_map
 
     canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 255))
     ImageDraw.Draw(canvas).line([(90, 60), (200, 60), (120, 230)], fill="white", width=20)

@@ -21,7 +21,7 @@ def images(count: int, seed: int = 0) -> np.ndarray:
 
 def test_prior_samples_are_images_decoded_from_standard_normal_codes():
     model = random_model(VAE_2)
-    samples = generation.sample_prior(model, 6, np.random.default_rng(3))
+    samples = generation.prior_images(model, 6, np.random.default_rng(3))
     assert samples.shape == (6, 784) and samples.dtype == np.float32
     assert samples.min() >= 0 and samples.max() <= 1
     codes = np.random.default_rng(3).standard_normal((6, 2))
@@ -31,7 +31,7 @@ def test_prior_samples_are_images_decoded_from_standard_normal_codes():
 def test_prior_samples_follow_the_rng():
     model = random_model(VAE_2)
     first, again, other = (
-        generation.sample_prior(model, 4, np.random.default_rng(seed)) for seed in (1, 1, 2)
+        generation.prior_images(model, 4, np.random.default_rng(seed)) for seed in (1, 1, 2)
     )
     np.testing.assert_array_equal(first, again)
     assert not np.allclose(first, other)
@@ -39,7 +39,7 @@ def test_prior_samples_follow_the_rng():
 
 def test_only_a_vae_has_a_prior():
     with pytest.raises(ValueError, match="variational"):
-        generation.sample_prior(random_model(PLAIN_4), 4, np.random.default_rng(0))
+        generation.prior_images(random_model(PLAIN_4), 4, np.random.default_rng(0))
 
 
 def test_naive_codes_stay_inside_each_units_range():

@@ -9,30 +9,30 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import streamlit as st
 
-from autoencoder import metrics, zoo
+from autoencoder import manifest, metrics, pictures, zoo
 from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS, IMAGE_SIDE
 from autoencoder.data import Split
 from autoencoder.network import Autoencoder
-from views import common, links, models
-from views.draw import DRAWING_KEY
+from views import caching, computations, links, models, picker, runs, session, sidebar, testset
 from views.links import Link
 
 if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
     import altair as alt
     import pandas as pd
 
-OWN = "your model"  # the option for the visitor's own model: zoo names have no spaces
+OWN = "your model"  # the visitor's own model among the options: zoo names have no spaces
 PREFERRED = ("dense-32", "conv-32", "pca-32")  # one of each family, all with a code of 32
 MAX_MODELS = 4  # more rows, and the grid no longer fits a screen
-SOURCES = ("My drawing", "At random", "By class", "By index", "Worst of the first model")
-SEED_KEY = "compare_seed"  # a button press draws a new random set; the seed remembers it
+DRAWING, WORST = "My drawing", "Worst of the first model"
+SOURCES = (DRAWING, *picker.WAYS, WORST)
 # The page's choices, in its URL: ?models=dense-32,vae-32&inputs=by-class&class=3&count=8
 MODELS = Link("models", "compare_models")
 SOURCE = Link("inputs", "compare_source")
 COUNT = Link("count", "compare_count")
 INDEX = Link("index", "compare_index")
 CLASS = Link("class", "compare_class")
+PICKER = picker.PickerLinks(index=INDEX, label=CLASS, seed=session.COMPARE_SEED)
 ZOOM = 3  # 28 px -> 84 px per image
 GAP = 4
 LABEL_WIDTH = 120  # px for the row names on the left: "fashion-conv-32" fits
@@ -52,14 +52,15 @@ OTHER_COLOUR = "#374151"  # a series added to the zoo later, until it gets a col
 
 
 def compare_page() -> None:
-    common.page_model()  # the sidebar, and a training run that just ended is collected
+    runs.toast_outcome()
+    sidebar.chosen_model()
     st.title("Compare")
     st.write(
         "The same images through several models at once: the original on top, each model's "
         "reconstruction below, with its error (BCE, lower is better)."
     )
     catalog = _catalog()
-    own = st.session_state.get(common.OWN_MODEL_KEY)
+    own = session.own_model()
     if own is not None:
         catalog[OWN] = _entry_of(own, OWN)
     if not catalog:
@@ -95,7 +96,7 @@ def _catalog() -> dict[str, dict[str, Any]]:
     catalog = dict(models.manifest())
     if zoo.DEFAULT_NAME not in catalog:
         try:
-            default = common.default_model()
+            default = models.default_model()
         except ModelLoadError:
             return catalog
         catalog = {zoo.DEFAULT_NAME: _entry_of(default, zoo.DEFAULT_NAME), **catalog}
@@ -104,17 +105,7 @@ def _catalog() -> dict[str, dict[str, Any]]:
 
 def _entry_of(model: Autoencoder, name: str) -> dict[str, Any]:
     """A manifest-like entry for a model outside the manifest, from its own record."""
-    record = model.record
-    return {
-        "name": name,
-        "kind": model.config.kind,
-        "latent_dim": model.latent_dim,
-        "dataset": model.config.dataset,
-        "parameters": model.parameters,
-        "epochs": len(record.get("history", {}).get("loss", [])) or None,
-        "training_seconds": record.get("training_seconds"),
-        "metrics": dict(record.get("metrics", {})),
-    }
+    return manifest.entry(model.config, name=name, parameters=model.parameters, record=model.record)
 
 
 def _load(name: str, own: Autoencoder | None) -> Autoencoder | None:
@@ -139,28 +130,25 @@ def _side_by_side(loaded: dict[str, Autoencoder]) -> None:
     first = next(iter(loaded.values()))
     name = first.config.dataset  # the test set of the first model's dataset
     st.subheader("Side by side")
-    default = SOURCES[0] if DRAWING_KEY in st.session_state else SOURCES[1]
+    drawing = session.drawing()
+    default = DRAWING if drawing is not None else picker.AT_RANDOM
     with SOURCE.linked(links.one_of(SOURCES), default) as key:
         source = st.segmented_control("Inputs", SOURCES, required=True, key=key)
-    if source != "By index":  # a hidden widget's value is no part of the link
-        INDEX.drop()
-    if source != "By class":
-        CLASS.drop()
-    if source == SOURCES[0]:
+    picker.drop_hidden(source, PICKER)
+    if source == DRAWING:
         COUNT.drop()
-        drawing = st.session_state.get(DRAWING_KEY)
         if drawing is None:
             st.info("Draw a digit on the **Draw** page first; it will show up here.")
             return
         images, titles, classes = drawing.reshape(1, -1), ["your"], ["drawing"]
         described = "Your drawing from the Draw page"
     else:
-        test = common.load_test_images(name)
+        test = testset.load_test_images(name)
         if test is None:
             return
         indices = _pick(test, source, first, name)
-        images = common.test_images(test, indices)
-        labels = common.class_names(first)
+        images = testset.test_images(test, indices)
+        labels = testset.class_names(first)
         titles = [f"#{index}" for index in indices]
         classes = [labels[test.labels[index]][:12] for index in indices]
         described = f"{DATASET_LABELS[name]} test images {', '.join(map(str, indices))}"
@@ -198,31 +186,16 @@ def _side_by_side(loaded: dict[str, Autoencoder]) -> None:
 
 
 def _pick(test: Split, source: str, first: Autoencoder, name: str) -> np.ndarray:
-    """Test image indices for ``source``: at random, by class, by index or the worst."""
+    """Test image indices for ``source``: the picker's three ways, or the worst."""
     with COUNT.linked(links.integer(1, MAX_IMAGES), default=6) as key:
         count = st.slider("How many", 1, MAX_IMAGES, key=key)
-    if source == "By index":
-        last = len(test) - 1
-        with INDEX.linked(links.integer(0, last), default=0) as key:
-            start = st.number_input("First index", 0, last, key=key)
-        return np.arange(start, min(start + count, len(test)))
-    if source == "Worst of the first model":
-        errors = common.score_test_images(first, name)
+    if source == WORST:
+        errors = computations.score_test_images(first, name)
         return np.argsort(errors, kind="stable")[::-1][:count]
-    pool = np.arange(len(test))
-    if source == "By class":
-        labels = common.class_names(first)
-        classes = range(len(labels))
-        with CLASS.linked(links.one_of(classes), default=0) as key:
-            label = st.selectbox("Class", classes, format_func=labels.__getitem__, key=key)
-        pool = np.flatnonzero(test.labels == label)
-    if st.button("New random set", icon=":material/shuffle:"):
-        st.session_state[SEED_KEY] = int(np.random.default_rng().integers(2**31))
-    rng = np.random.default_rng(st.session_state.setdefault(SEED_KEY, 0))
-    return np.sort(rng.choice(pool, size=min(count, len(pool)), replace=False))
+    return picker.pick(test, source, count, testset.class_names(first), PICKER)
 
 
-@common.by_model(shared_entries=64, session_entries=32)
+@caching.by_model(shared_entries=64, session_entries=32)
 def _reconstructions(model: Autoencoder, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One batched pass: the reconstructions (float32, (n, 784)) and their BCE."""
     outputs = model.reconstruct(images)
@@ -238,16 +211,16 @@ def _grid(
     width = len(titles[0]) * (cell + GAP) - GAP
 
     def labelled(name: str, row: np.ndarray) -> np.ndarray:
-        label = common.text_strip([name], LABEL_WIDTH, 0, height=row.shape[0])
-        return np.hstack([label, np.full((row.shape[0], GAP), 255, np.uint8), row])
+        return pictures.labelled(name, row, LABEL_WIDTH, GAP)
 
-    parts = [labelled("", common.text_strip(line, cell, GAP)) for line in titles]
+    parts = [labelled("", pictures.text_strip(line, cell, GAP)) for line in titles]
     for name, (images, errors) in rows.items():
-        parts.append(labelled("", np.full((GAP, width), 255, np.uint8)))
-        parts.append(labelled(name, common.tile(images, len(images), ZOOM, GAP, background=255)))
+        parts.append(labelled("", pictures.blank(GAP, width)))
+        row = pictures.tile(images, len(images), ZOOM, GAP, background=pictures.WHITE)
+        parts.append(labelled(name, row))
         if errors is not None:
             texts = [f"BCE {error:.3f}" for error in errors]
-            parts.append(labelled("", common.text_strip(texts, cell, GAP)))
+            parts.append(labelled("", pictures.text_strip(texts, cell, GAP)))
     return np.vstack(parts)
 
 
@@ -367,7 +340,7 @@ def _rate_distortion(
         ],
     )
     layers = [lines, dots]
-    drawing = st.session_state.get(DRAWING_KEY)
+    drawing = session.drawing()
     if drawing is not None:
         layers.append(_drawing_layer(drawing, points, own, x, y, colour))
     st.altair_chart(alt.layer(*layers).properties(height=360), width="stretch")

@@ -7,23 +7,18 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from autoencoder import denoising, zoo
+from autoencoder import denoising, pictures, zoo
 from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS, Config
 from autoencoder.data import Split
 from autoencoder.network import Autoencoder
 from autoencoder.zoo import DEFAULT_NAME
-from views import common, links, models
-from views.draw import DRAWING_KEY
+from views import caching, links, models, runs, session, sidebar, testset
+from views.labels import NOISES
 from views.links import Link
 
 DENOISER = "denoise-32"
-KINDS = {"Gaussian": "gaussian", "Masking": "mask", "Salt and pepper": "salt_pepper"}
-LEVEL_MEANING = {
-    "gaussian": "the standard deviation of the noise added to every pixel",
-    "mask": "the share of pixels set to black",
-    "salt_pepper": "the share of pixels set to black or white, half each",
-}
+KINDS = {NOISES[kind].control: kind for kind in ("gaussian", "mask", "salt_pepper")}
 NOISE_SEED = 0  # the same draw at every level: moving the slider only makes it stronger
 CURVE_IMAGES = 500  # the first test images, scored at every level of the chart
 LEVELS, LEVEL_STEP = (0.05, 1.0), 0.05  # the noise level slider's range and step
@@ -38,11 +33,12 @@ CURVE_COLOURS = ["#8c8c8c", "#1f77b4", "#d62728"]  # noisy input, seed's model, 
 
 
 def denoise_page() -> None:
-    if common.page_model() is None:  # also draws the sidebar and collects a finished run
+    runs.toast_outcome()
+    if sidebar.chosen_model() is None:
         return
     st.title("Denoise")
     try:
-        seed_model = common.default_model()  # dense-32, the app's default: shared caches
+        seed_model = models.default_model()  # dense-32, the app's default: shared caches
     except ModelLoadError:
         st.error("The seed's model could not be loaded; restore `assets/model/`.")
         return
@@ -54,15 +50,15 @@ def denoise_page() -> None:
         f"clean {things} from copies spoiled by {_noise_words(zoo.entry(DENOISER).config)}. "
         "PSNR (higher is better) compares each picture with the clean image."
     )
-    denoiser = _zoo_model_or_say(DENOISER)
-    test = common.load_test_images(name)
+    denoiser = models.load_or_say((DENOISER,), called="The denoising model").get(DENOISER)
+    test = testset.load_test_images(name)
     noise_column, level_column = st.columns(2, gap="large")
     with KIND.linked(links.one_of(list(KINDS)), default="Gaussian") as key:
         label = noise_column.segmented_control("Noise", list(KINDS), required=True, key=key)
     kind = KINDS[label]
     with LEVEL.linked(links.number(*LEVELS, step=LEVEL_STEP), default=0.5) as key:
         level = level_column.slider("Noise level", *LEVELS, step=LEVEL_STEP, key=key)
-    level_column.caption(f"The level is {LEVEL_MEANING[kind]}.")
+    level_column.caption(f"The level is {NOISES[kind].level}.")
     clean = _chosen_image(test)
     if clean is not None:
         # Short captions: a caption wider than its picture would stretch the picture.
@@ -76,7 +72,7 @@ def denoise_page() -> None:
             for title, output, psnr in zip(shown, result.outputs, result.output_psnrs, strict=True)
         ]
         for column, (picture, caption) in zip(st.columns(4), panels, strict=False):
-            column.image(common.enlarge(picture, 6), caption=caption)
+            column.image(pictures.enlarge(picture, 6), caption=caption)
 
     if test is not None:
         st.subheader("Over many images")
@@ -86,18 +82,6 @@ def denoise_page() -> None:
             "at each noise level (the same noise for every model). Above the noisy line, a "
             "model removes more noise than it adds blur."
         )
-
-
-def _zoo_model_or_say(name: str) -> Autoencoder | None:
-    """A zoo model, or None after one sentence on how to build it."""
-    try:
-        return models.zoo_model(name)
-    except (KeyError, ModelLoadError):
-        st.info(
-            f"The denoising model is not in this copy of the app; build it with "
-            f"`python -m autoencoder zoo build --only {name}`."
-        )
-        return None
 
 
 def _noise_words(config: Config) -> str:
@@ -117,7 +101,7 @@ def _chosen_image(test: Split | None) -> np.ndarray | None:
         source = source_column.segmented_control("Image", sources, required=True, key=key)
     if source == "My drawing":
         INDEX.drop()  # not shown
-        drawing = st.session_state.get(DRAWING_KEY)
+        drawing = session.drawing()
         if drawing is None:
             st.info("Draw a digit on the **Draw** page first; it will show up here.")
         return drawing
@@ -128,12 +112,12 @@ def _chosen_image(test: Split | None) -> np.ndarray | None:
     button_column.button(
         "Random image", icon=":material/shuffle:", on_click=_pick_random, args=(len(test),)
     )
-    return common.test_images(test, int(index))
+    return testset.test_images(test, int(index))
 
 
 def _pick_random(count: int) -> None:
     # A callback runs before the rerun, so it may still set the number input's value.
-    st.session_state[INDEX.key] = int(np.random.default_rng().integers(count))
+    INDEX.set(int(np.random.default_rng().integers(count)))
 
 
 def _chart(
@@ -176,15 +160,15 @@ def _chart(
     return (lines + rule).properties(width=560, height=260)
 
 
-@common.by_model(shared_entries=12, session_entries=6, spinner="Scoring noisy test images ...")
+@caching.by_model(shared_entries=12, session_entries=6, spinner="Scoring noisy test images ...")
 def _psnr_curve(model: Autoencoder, name: str, kind: str) -> np.ndarray:
-    images = common.test_images(common.shared_test_split(name), slice(0, CURVE_IMAGES))
+    images = testset.test_images(testset.shared_test_split(name), slice(0, CURVE_IMAGES))
     return denoising.psnr_by_level(model, images, kind, denoising.CURVE_LEVELS, NOISE_SEED)
 
 
 @st.cache_data(max_entries=6, show_spinner=False)
 def _noisy_curve(name: str, kind: str) -> np.ndarray:
-    images = common.test_images(common.shared_test_split(name), slice(0, CURVE_IMAGES))
+    images = testset.test_images(testset.shared_test_split(name), slice(0, CURVE_IMAGES))
     return denoising.noisy_psnr_by_level(images, kind, denoising.CURVE_LEVELS, NOISE_SEED)
 
 

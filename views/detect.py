@@ -10,15 +10,14 @@ import streamlit as st
 from autoencoder import detection, zoo
 from autoencoder.config import DATASET_LABELS
 from autoencoder.network import Autoencoder
-from views import common, links, models
-from views.draw import DRAWING_KEY
+from views import caching, links, models, runs, session, sidebar, testset
 from views.links import Link
 
 if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
     import altair as alt
 
 INSIDE, OUTSIDE = "mnist", "fashion_mnist"  # what the models learnt, and what they did not
-OWN = "your model"  # the option for the visitor's own model: zoo names have no spaces
+OWN = "your model"  # the visitor's own model among the options: zoo names have no spaces
 START_RATE = 0.05  # the threshold starts where it flags 5% of the test digits
 BINS = 60
 ROC_POINTS = 300  # drawn points of the ROC curve, of up to 20,001
@@ -26,7 +25,6 @@ STEP = 0.001  # of the threshold slider, in BCE
 CLIP_QUANTILE = 0.99  # a linear histogram ends at this quantile of the clothes' errors
 IN_COLOUR, OUT_COLOUR, MARK_COLOUR = "#4f46e5", "#ea580c", "#dc2626"
 SCALES = ("Log", "Linear")  # of the histogram's error axis
-THRESHOLD_MODEL_KEY = "detect_threshold_model"  # the fingerprint of the threshold's model
 # The page's choices, in its URL: ?detector=conv-32&threshold=0.105&scale=linear
 DETECTOR = Link("detector", "detect_model")
 THRESHOLD = Link("threshold", "detect_threshold")
@@ -34,7 +32,8 @@ SCALE = Link("scale", "detect_scale")
 
 
 def detect_page() -> None:
-    common.page_model()  # the sidebar, and a training run that just ended is collected
+    runs.toast_outcome()
+    sidebar.chosen_model()
     st.title("Is it a digit?")
     digits, clothes = DATASET_LABELS[INSIDE], DATASET_LABELS[OUTSIDE]
     st.write(
@@ -46,7 +45,7 @@ def detect_page() -> None:
     model = _choose_model()
     if model is None:
         return
-    if common.load_test_images(INSIDE) is None or common.load_test_images(OUTSIDE) is None:
+    if testset.load_test_images(INSIDE) is None or testset.load_test_images(OUTSIDE) is None:
         return
     found = _separation(model, INSIDE, OUTSIDE)
 
@@ -68,7 +67,7 @@ def detect_page() -> None:
         )
         st.metric("Clothes caught (detection rate)", f"{at.detection_rate:.1%}", border=True)
 
-    drawing = st.session_state.get(DRAWING_KEY)
+    drawing = session.drawing()
     drawn = None if drawing is None else float(detection.scores(model, drawing.reshape(1, -1))[0])
     _verdict(drawn, threshold, found)
 
@@ -94,7 +93,7 @@ def _choose_model() -> Autoencoder | None:
         if entry["dataset"] == INSIDE
     }
     catalog.setdefault(zoo.DEFAULT_NAME, f"{zoo.DEFAULT_NAME} · dense, code 32")  # shipped
-    own = st.session_state.get(common.OWN_MODEL_KEY)
+    own = session.own_model()
     if own is not None and own.config.dataset == INSIDE:
         catalog[OWN] = f"{OWN} · {own.config.kind}, code {own.latent_dim}"
     elif own is not None:
@@ -115,20 +114,18 @@ def _threshold_belongs_to(model: Autoencoder) -> None:
     The slider's range follows the model, and a slider whose range changes would
     otherwise fall back to its lowest value, not to the model's start.
     """
-    previous = st.session_state.get(THRESHOLD_MODEL_KEY)
-    st.session_state[THRESHOLD_MODEL_KEY] = model.fingerprint
-    if previous not in (None, model.fingerprint) and THRESHOLD.key in st.session_state:
+    if session.threshold_model_changed(model.fingerprint) and THRESHOLD.is_set():
         THRESHOLD.forget()
 
 
-@common.by_model(
+@caching.by_model(
     shared_entries=len(zoo.ZOO), session_entries=8, spinner="Scoring 20,000 test images ..."
 )
 def _separation(model: Autoencoder, inside: str, outside: str) -> detection.Separation:
     """Every test image's error under ``model``, both sets, and the ROC curve they give."""
     return detection.separation(
-        detection.scores(model, common.stored_pixels(common.shared_test_split(inside))),
-        detection.scores(model, common.stored_pixels(common.shared_test_split(outside))),
+        detection.scores(model, testset.stored_pixels(testset.shared_test_split(inside))),
+        detection.scores(model, testset.stored_pixels(testset.shared_test_split(outside))),
         ROC_POINTS,
     )
 

@@ -10,6 +10,7 @@ from streamlit_drawable_canvas import st_canvas
 
 from autoencoder import metrics
 from autoencoder.network import Autoencoder
+from autoencoder.pictures import enlarge, error_map
 from autoencoder.preprocess import (
     UPLOAD_TYPES,
     ImageError,
@@ -18,15 +19,15 @@ from autoencoder.preprocess import (
     read_image,
     to_mnist,
 )
-from views import common, links, live
+from views import links, live, runs, session, sidebar
 from views.links import Link
 
 CANVAS_SIDE = 280  # 10x the model's 28 px, as big as a finger-drawn digit wants
-DRAWING_KEY = "drawn_digit"  # the digit the Draw page shows, for the latent explorer
 SOURCES = ("Draw", "Upload a picture")
 SOURCE = Link("input", "draw_source")  # in the URL: ?input=upload-a-picture
 UNUSUAL_PERCENTILE = 99  # errors above this share of test digits look unlike a digit
 BRUSHES = {"Thin": 12, "Medium": 20, "Thick": 32}  # stroke widths, in canvas pixels
+BRUSH = "Medium"  # the brush a visitor starts with
 IMAGES_WIDTH = 3 * 224 + 2 * 16  # px: three images at their own size, or less
 UPLOAD_CACHE_ENTRIES = 8  # decoded uploads kept (each < 2 MB), so reruns skip decoding
 HINT = "Draw one digit, 0 to 9, with the mouse or a finger."
@@ -46,7 +47,8 @@ TOOLBAR_CSS = """
 
 
 def draw_page() -> None:
-    model = common.page_model()
+    runs.toast_outcome()
+    model = sidebar.chosen_model()
     if model is None:
         return
     st.title("Draw a digit")
@@ -64,7 +66,7 @@ def draw_page() -> None:
         pad = live.drawing_pad(
             model,
             BRUSHES,
-            st.session_state.get("brush", "Medium"),
+            session.brush(BRUSH),
             side=CANVAS_SIDE,
             captions=list(CAPTIONS),
             hint=HINT,
@@ -87,15 +89,15 @@ def draw_page() -> None:
         except ImageError as error:
             st.warning(str(error))
             return
-        st.session_state[DRAWING_KEY] = digit
+        session.set_drawing(digit)
         show_reconstruction(model, digit)
 
 
 def _canvas_ink() -> np.ndarray | None:
     _trim_canvas_toolbar()
-    generation = st.session_state.setdefault("canvas_generation", 0)
+    generation = session.generation(session.CANVAS_GENERATION_KEY)
     result = st_canvas(
-        stroke_width=BRUSHES[st.session_state.get("brush", "Medium")],
+        stroke_width=BRUSHES[session.brush(BRUSH)],
         stroke_color="#FFFFFF",
         background_color="#000000",
         width=CANVAS_SIDE,
@@ -109,13 +111,13 @@ def _canvas_ink() -> np.ndarray | None:
         st.segmented_control(
             "Brush",
             list(BRUSHES),
-            default="Medium",
+            default=BRUSH,
             required=True,
-            key="brush",
+            key=session.BRUSH_KEY,
             label_visibility="collapsed",
         )
         if st.button("Clear", icon=":material/delete:", help="Clear the canvas"):
-            st.session_state["canvas_generation"] = generation + 1
+            session.bump_generation(session.CANVAS_GENERATION_KEY)
             _forget_drawing()
             st.rerun()
     objects = (result.json_data or {}).get("objects") or []
@@ -128,15 +130,12 @@ def _canvas_ink() -> np.ndarray | None:
 
 def _forget_drawing() -> None:
     """The drawing changed: the run that follows stores the new digit, if there is one."""
-    st.session_state.pop(DRAWING_KEY, None)
+    session.set_drawing(None)
 
 
 def _keep_drawing(digit: np.ndarray | None) -> None:
     """A stroke ended on the live pad: its drawing, or none once undone or cleared."""
-    if digit is None:
-        _forget_drawing()
-    else:
-        st.session_state[DRAWING_KEY] = digit
+    session.set_drawing(digit)
 
 
 def _trim_canvas_toolbar() -> None:
@@ -194,9 +193,9 @@ def show_reconstruction(model: Autoencoder, digit: np.ndarray, *, pictures: bool
     error = float(metrics.bce_per_image(digit.reshape(1, -1), reconstruction.reshape(1, -1))[0])
     if pictures:
         images = [
-            common.enlarge(digit),
-            common.enlarge(reconstruction),
-            common.error_map(digit, reconstruction),
+            enlarge(digit),
+            enlarge(reconstruction),
+            error_map(digit, reconstruction),
         ]
         # One row even on a phone (st.columns would stack or scroll there): a third each.
         with st.container(horizontal=True, gap="small", wrap=False, width=IMAGES_WIDTH):

@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import io
-
 import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from autoencoder import generation
+from autoencoder import generation, pictures
 from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS
 from autoencoder.data import CLASS_NAMES, Split
 from autoencoder.latent import PRIOR_SPAN
 from autoencoder.network import Autoencoder
 from autoencoder.zoo import DEFAULT_NAME
-from views import common, links, models
-from views.draw import DRAWING_KEY
+from views import caching, computations, links, models, runs, session, sidebar, testset
+from views.labels import KINDS
 from views.links import Link
 
 PAIRS = {"vae-2": "dense-2", "vae-32": DEFAULT_NAME}  # each VAE beside a plain one of its size
 MAP_MODEL = "vae-2"
 PATH_MODELS = (DEFAULT_NAME, "conv-32", "vae-32", "pca-32")
-KIND_WORDS = {
-    "dense": "a dense autoencoder's code",
-    "conv": "a convolutional autoencoder's code",
-    "vae": "a VAE's code (the mean)",
-    "pca": "PCA's code, the linear baseline",
-}
 SAMPLES, SAMPLE_COLUMNS = 16, 8
 MAP_POINTS = 2000  # test codes on the map: enough to see the classes, light for the browser
 MAP_LIMIT = 4.0  # the map's axes run from -4 to +4
 PICK_STEP = 0.1  # a click picks the nearest point of a grid this fine
-SEED_KEY = "generate_seed"  # the "New samples" button draws a new seed
-MAP_KEY = "generate_map"
 PICK = "pick"  # the map's click selection
-Z_KEYS = ("generate_z0", "generate_z1")
 VIEWS = ("Samples", "The 2-number map", "Interpolate")
 SOURCES = ("A test image", "My drawing")  # where a path starts
 # The page's choices, in its URL: ?view=interpolate&start=3&end=42
@@ -47,11 +36,12 @@ END = Link("end", "generate_end")
 
 
 def generate_page() -> None:
-    if common.page_model() is None:  # also draws the sidebar and collects a finished run
+    runs.toast_outcome()
+    if sidebar.chosen_model() is None:
         return
     st.title("Generate")
     try:
-        seed_model = common.default_model()
+        seed_model = models.default_model()
     except ModelLoadError:
         st.error("The seed's model could not be loaded; restore `assets/model/`.")
         return
@@ -62,7 +52,7 @@ def generate_page() -> None:
         f"(VAE) is also trained so that codes drawn at random from a standard normal, its "
         f"*prior*, decode to {things}: it can make new ones."
     )
-    test = common.load_test_images(name)
+    test = testset.load_test_images(name)
     with VIEW.linked(links.one_of(VIEWS), default=VIEWS[0]) as key:
         view = st.segmented_control("Show", VIEWS, required=True, key=key)
     st.divider()
@@ -77,28 +67,10 @@ def generate_page() -> None:
         _interpolation(test, things)
 
 
-def _load(names: tuple[str, ...]) -> dict[str, Autoencoder]:
-    """The models of ``names`` that this copy of the app has; one sentence about the others."""
-    loaded, missing = {}, []
-    for name in names:
-        try:
-            loaded[name] = models.zoo_model(name)
-        except (KeyError, ModelLoadError):
-            missing.append(name)
-    if missing:
-        listed = f"{', '.join(missing[:-1])} and {missing[-1]}" if len(missing) > 1 else missing[0]
-        st.info(
-            f"{listed} {'is' if len(missing) == 1 else 'are'} not in this copy of the app; "
-            f"build {'it' if len(missing) == 1 else 'them'} with "
-            f"`python -m autoencoder zoo build --only {' '.join(missing)}`."
-        )
-    return loaded
-
-
 def _samples(test: Split | None, name: str, things: str) -> None:
-    loaded = _load(tuple(model for pair in PAIRS.items() for model in pair))
+    loaded = models.load_or_say(tuple(model for pair in PAIRS.items() for model in pair))
     st.button("New samples", icon=":material/casino:", on_click=_new_seed)
-    seed = st.session_state.setdefault(SEED_KEY, 0)
+    seed = session.seed(session.GENERATE_SEED)
     st.write(
         f"Left, a VAE's samples: codes drawn from N(0, I), decoded. Right, a plain autoencoder "
         f"of the same code size, with each code value drawn uniformly from that value's range "
@@ -127,28 +99,28 @@ def _samples(test: Split | None, name: str, things: str) -> None:
 
 
 def _new_seed() -> None:
-    st.session_state[SEED_KEY] = int(np.random.default_rng().integers(2**31))
+    session.new_seed(session.GENERATE_SEED)
 
 
 def _tiled(images: np.ndarray) -> np.ndarray:
-    return common.tile(images, SAMPLE_COLUMNS, zoom=2)
+    return pictures.tile(images, SAMPLE_COLUMNS, zoom=2)
 
 
-@common.by_model(shared_entries=16, session_entries=8)
+@caching.by_model(shared_entries=16, session_entries=8)
 def _prior_samples(model: Autoencoder, seed: int) -> np.ndarray:
-    return generation.sample_prior(model, SAMPLES, np.random.default_rng(seed))
+    return generation.prior_images(model, SAMPLES, np.random.default_rng(seed))
 
 
-@common.by_model(shared_entries=16, session_entries=8, spinner="Encoding the test images ...")
+@caching.by_model(shared_entries=16, session_entries=8, spinner="Encoding the test images ...")
 def _naive_samples(model: Autoencoder, name: str, seed: int) -> np.ndarray:
-    stats = common.code_summary(model, name).stats
+    stats = computations.code_summary(model, name).stats
     return generation.naive_samples(
         model, stats.low, stats.high, SAMPLES, np.random.default_rng(seed)
     )
 
 
 def _map(test: Split | None, name: str) -> None:
-    vae = _load((MAP_MODEL,)).get(MAP_MODEL)
+    vae = models.load_or_say((MAP_MODEL,)).get(MAP_MODEL)
     if vae is None:
         return
     st.write(
@@ -158,23 +130,22 @@ def _map(test: Split | None, name: str) -> None:
     chart_column, point_column = st.columns([1.3, 1], gap="large")
     with point_column:
         # No value argument: the sliders' state is theirs, and a click on the map sets it.
-        for key in Z_KEYS:
-            st.session_state.setdefault(key, 0.0)
+        session.start_map_point()
         code = np.array(
             [
                 st.slider(f"z{unit}", -PRIOR_SPAN, PRIOR_SPAN, step=0.05, key=key)
-                for unit, key in enumerate(Z_KEYS)
+                for unit, key in enumerate(session.MAP_SLIDER_KEYS)
             ]
         )
         st.image(
-            common.enlarge(vae.decode(code)),
+            pictures.enlarge(vae.decode(code)),
             caption=f"z = ({code[0]:.2f}, {code[1]:.2f}), decoded",
         )
     with chart_column:
         if test is not None:
             st.altair_chart(
                 _map_chart(_map_codes(vae, name), test.labels[:MAP_POINTS], code, name),
-                key=MAP_KEY,
+                key=session.MAP_KEY,
                 on_select=_pick_on_map,
                 selection_mode=PICK,
             )
@@ -196,11 +167,12 @@ def _manifold_caption() -> str:
 
 def _pick_on_map() -> None:
     """A click on the map moves the sliders there (callbacks run before the rerun)."""
-    points = st.session_state[MAP_KEY]["selection"].get(PICK) or []
+    points = session.map_selection(PICK)
     if points:
-        for axis, key in enumerate(Z_KEYS):
-            value = float(np.clip(points[0][f"z{axis}"], -PRIOR_SPAN, PRIOR_SPAN))
-            st.session_state[key] = round(value, 2)
+        clicked = (float(points[0][f"z{axis}"]) for axis in (0, 1))
+        session.set_map_point(
+            tuple(round(float(np.clip(value, -PRIOR_SPAN, PRIOR_SPAN)), 2) for value in clicked)
+        )
 
 
 def _map_chart(
@@ -242,25 +214,21 @@ def _map_chart(
     return (dots + square + cross + targets).properties(height=440)
 
 
-@common.by_model(shared_entries=4, session_entries=2, spinner="Encoding the test images ...")
+@caching.by_model(shared_entries=4, session_entries=2, spinner="Encoding the test images ...")
 def _map_codes(model: Autoencoder, name: str) -> np.ndarray:
-    images = common.test_images(common.shared_test_split(name), slice(0, MAP_POINTS))
+    images = testset.test_images(testset.shared_test_split(name), slice(0, MAP_POINTS))
     return model.encode(images).astype(np.float32)
 
 
-@common.by_model(shared_entries=4, session_entries=2)
+@caching.by_model(shared_entries=4, session_entries=2)
 def _manifold_png(model: Autoencoder) -> bytes:
     """The decoded grid as a PNG, made once: 225 decodings and 700 KB of pixels otherwise."""
-    from PIL import Image
-
-    picture = common.tile(generation.manifold(model), generation.MANIFOLD_SIZE, zoom=2, gap=0)
-    buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
-    return buffer.getvalue()
+    picture = pictures.tile(generation.manifold(model), generation.MANIFOLD_SIZE, zoom=2, gap=0)
+    return pictures.png(picture)
 
 
 def _interpolation(test: Split, things: str) -> None:
-    loaded = _load(PATH_MODELS)
+    loaded = models.load_or_say(PATH_MODELS)
     ends = _path_ends(test)
     if ends is None:
         return
@@ -277,11 +245,11 @@ def _interpolation(test: Split, things: str) -> None:
     for model_name in chosen:
         model = loaded[model_name]
         st.image(
-            common.tile(_path(model, start, end, steps), steps, zoom=2),
-            caption=f"{model_name}: {KIND_WORDS[model.config.kind]}",
+            pictures.tile(_path(model, start, end, steps), steps, zoom=2),
+            caption=f"{model_name}: {KINDS[model.config.kind].code}",
         )
     st.image(
-        common.tile(generation.cross_fade(start, end, steps), steps, zoom=2),
+        pictures.tile(generation.cross_fade(start, end, steps), steps, zoom=2),
         caption="Pixels: a plain cross-fade",
     )
 
@@ -296,7 +264,7 @@ def _path_ends(test: Split) -> tuple[np.ndarray, np.ndarray, str, str] | None:
         end_index = second.number_input("To test image", 0, last, key=key)
     if source == "My drawing":
         START.drop()  # not shown
-        start = st.session_state.get(DRAWING_KEY)
+        start = session.drawing()
         if start is None:
             st.info("Draw a digit on the **Draw** page first; it will show up here.")
             return None
@@ -304,16 +272,16 @@ def _path_ends(test: Split) -> tuple[np.ndarray, np.ndarray, str, str] | None:
     else:
         with START.linked(links.integer(0, last), default=0) as key:
             start_index = first.number_input("From test image", 0, last, key=key)
-        start, start_label = common.test_images(test, start_index), f"test image #{start_index}"
+        start, start_label = testset.test_images(test, start_index), f"test image #{start_index}"
     return (
         np.ravel(start),
-        common.test_images(test, end_index),
+        testset.test_images(test, end_index),
         start_label,
         f"test image #{end_index}",
     )
 
 
-@common.by_model(shared_entries=32, session_entries=12)
+@caching.by_model(shared_entries=32, session_entries=12)
 def _path(model: Autoencoder, start: np.ndarray, end: np.ndarray, steps: int) -> np.ndarray:
     return generation.interpolation_row(model, start, end, steps)
 

@@ -7,16 +7,14 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from autoencoder import latent
+from autoencoder import latent, pictures
 from autoencoder.data import Split
 from autoencoder.latent import LatentStatistics
 from autoencoder.network import Autoencoder
-from views import common, links, live
-from views.draw import DRAWING_KEY
+from views import computations, links, live, runs, session, sidebar, testset
+from views.computations import CodeSummary
 from views.links import Link
 
-RESET_KEY = "latent_reset"  # bumping it gives the sliders fresh keys: back to the start
-RANDOM_SEED_KEY = "latent_random_seed"
 MODES = ("Sliders", "Main directions", "Interpolate", "Map", "Random codes")
 SOURCES = ("A test image", "My drawing", "A class average")
 # The page's choices, in its URL: ?from=a-class-average&class=3&mode=map
@@ -25,6 +23,7 @@ SOURCE = Link("from", "latent_source")
 INDEX = Link("index", "latent_index")
 CLASS = Link("class", "latent_class")
 DIRECTIONS = 5  # main directions offered as sliders
+UNIT_COLUMNS = 4  # unit sliders side by side
 STRIP_STEPS = np.linspace(-3, 3, 9)  # standard deviations along a direction
 MAP_SIDE = 360  # px of the map's plot area
 LEGEND_WIDTH = 130
@@ -39,7 +38,8 @@ CLASS_COLOURS = np.array(
 
 
 def latent_page() -> None:
-    model = common.page_model()
+    runs.toast_outcome()
+    model = sidebar.chosen_model()
     if model is None:
         return
     st.title("Explore the code")
@@ -48,15 +48,15 @@ def latent_page() -> None:
         "image from any code you give it. Pick a starting code, then change it."
     )
     name = model.config.dataset
-    test = common.load_test_images(name)
+    test = testset.load_test_images(name)
     if test is None:
         return
     try:
-        summary = common.code_summary(model, name)
+        summary = computations.code_summary(model, name)
     except ValueError as error:
         st.error(f"This model's codes cannot be explored: {error}.")
         return
-    names = common.class_names(model)
+    names = testset.class_names(model)
 
     # Each control on a row of its own: side by side, they are clipped at 1280 px.
     chosen = _starting_code(model, test, summary, names)
@@ -81,7 +81,7 @@ def latent_page() -> None:
 
 
 def _starting_code(
-    model: Autoencoder, test: Split, summary: common.CodeSummary, names: tuple[str, ...]
+    model: Autoencoder, test: Split, summary: CodeSummary, names: tuple[str, ...]
 ) -> tuple[np.ndarray, str, str] | None:
     """The code to start from, an id that changes with it, and a label for it."""
     with SOURCE.linked(links.one_of(SOURCES), default=SOURCES[0]) as key:
@@ -96,15 +96,15 @@ def _starting_code(
             last = len(test) - 1
             with INDEX.linked(links.integer(0, last), default=0) as key:
                 index = st.number_input("Test image", 0, last, key=key)
-            code = model.encode(common.test_images(test, index))
+            code = model.encode(testset.test_images(test, index))
             return code, f"test-{index}", f"test image #{index}"
         if source == "My drawing":
-            drawing = st.session_state.get(DRAWING_KEY)
+            drawing = session.drawing()
             if drawing is None:
                 st.info("Draw a digit on the **Draw** page first; it will show up here.")
                 return None
             digest = hashlib.sha1(drawing.tobytes()).hexdigest()[:8]
-            st.image(common.enlarge(drawing, 4), caption="Your drawing")
+            st.image(pictures.enlarge(drawing, 4), caption="Your drawing")
             return model.encode(drawing), f"drawing-{digest}", "your drawing"
         classes = range(len(names))
         with CLASS.linked(links.one_of(classes), default=0) as key:
@@ -119,41 +119,32 @@ def unit_sliders(
     """One slider per live unit; only this fragment reruns when one moves."""
     if live.unit_sliders(model, start, stats, start_id) is not None:
         return  # drawn in the browser, redrawn while a thumb moves
-    generation = st.session_state.setdefault(RESET_KEY, 0)
-    variational = model.config.variational
-    low, high = latent.slider_bounds(stats, start, prior=variational)
-    # Three decimals, rounded outwards, so the start value always lies inside.
-    low, high = np.floor(low * 1000) / 1000, np.ceil(high * 1000) / 1000
+    generation = session.generation(session.SLIDER_GENERATION_KEY)
+    spec = latent.unit_sliders(stats, start, prior=model.config.variational)
     image_column, slider_column = st.columns([1, 2.4], gap="large")
     code = np.array(start, dtype=np.float64)
-    dead = int(stats.dead.sum())
     with slider_column:
-        if variational:
-            spread = "±3 standard deviations of the N(0, 1) prior the model was trained towards"
-        else:
-            spread = "the middle 98% of that unit's values over the test set, a little widened"
-        kind = "never fire (dead ReLUs)" if stats.non_negative else "are always 0"
-        st.caption(f"Each slider spans {spread}. {dead} of {model.latent_dim} units {kind}.")
-        columns = st.columns(4)
-        for unit in range(model.latent_dim):
-            with columns[unit % 4]:
-                if stats.dead[unit]:
-                    st.caption(f"z{unit}: dead, always 0")
+        st.caption(spec.caption)
+        columns = st.columns(UNIT_COLUMNS)
+        for unit, slider in enumerate(spec.sliders):
+            with columns[unit % UNIT_COLUMNS]:
+                if slider.dead:
+                    st.caption(f"{slider.label}: dead, always 0")
                     code[unit] = 0
                     continue
                 code[unit] = st.slider(
-                    f"z{unit}",
-                    float(low[unit]),
-                    float(high[unit]),
-                    float(round(start[unit], 3)),
-                    step=round((high[unit] - low[unit]) / 100, 4) or 0.001,
+                    slider.label,
+                    slider.low,
+                    slider.high,
+                    slider.value,
+                    step=slider.step,
                     format="%.2f",
                     key=f"unit-{start_id}-{generation}-{unit}",
                 )
     decoded, original = model.decode(np.stack([code, start]))  # one batched call
     with image_column:
-        st.image(common.enlarge(decoded), caption="Decoded from the sliders")
-        st.image(common.enlarge(original, 4), caption="The starting code, decoded")
+        st.image(pictures.enlarge(decoded), caption="Decoded from the sliders")
+        st.image(pictures.enlarge(original, 4), caption="The starting code, decoded")
         st.button("Reset to the start", icon=":material/restart_alt:", on_click=_reset)
 
 
@@ -162,30 +153,28 @@ def direction_sliders(
     model: Autoencoder, start: np.ndarray, stats: LatentStatistics, start_id: str
 ) -> None:
     """Sliders along the main directions of the codes, and a strip along each."""
-    count = min(DIRECTIONS, int((~stats.dead).sum()))
+    count = latent.direction_count(stats, DIRECTIONS)
     if live.direction_sliders(model, start, stats, count, start_id) is not None:
         _direction_strips(model, start, stats, count)  # drawn in the browser, as above
         return
-    generation = st.session_state.setdefault(RESET_KEY, 0)
+    generation = session.generation(session.SLIDER_GENERATION_KEY)
+    spec = latent.direction_sliders(stats, count)
     image_column, slider_column = st.columns([1, 2.4], gap="large")
     offsets = np.zeros(count)
     with slider_column:
-        st.caption(
-            "The directions along which the test codes spread most (principal components), "
-            "in standard deviations from the starting code."
-        )
-        for direction in range(count):
+        st.caption(spec.caption)
+        for direction, slider in enumerate(spec.sliders):
             offsets[direction] = st.slider(
-                f"Direction {direction + 1}: {stats.explained[direction]:.0%} of the spread",
-                -3.0,
-                3.0,
-                0.0,
-                step=0.1,
+                slider.label,
+                slider.low,
+                slider.high,
+                slider.value,
+                step=slider.step,
                 key=f"direction-{start_id}-{generation}-{direction}",
             )
     with image_column:
         decoded = model.decode(latent.move(start, stats, offsets))
-        st.image(common.enlarge(decoded), caption="Decoded")
+        st.image(pictures.enlarge(decoded), caption="Decoded")
         st.button(
             "Reset to the start",
             icon=":material/restart_alt:",
@@ -204,12 +193,12 @@ def _direction_strips(
     st.caption(
         f"Each row: one direction, from -3 to +3 standard deviations ({len(STRIP_STEPS)} steps)."
     )
-    st.image(common.tile(model.decode(np.vstack(strips)), len(STRIP_STEPS)))
+    st.image(pictures.tile(model.decode(np.vstack(strips)), len(STRIP_STEPS)))
 
 
 def _reset() -> None:
     """Fresh slider keys on the coming rerun: every slider is back at its start value."""
-    st.session_state[RESET_KEY] = st.session_state.get(RESET_KEY, 0) + 1
+    session.bump_generation(session.SLIDER_GENERATION_KEY)
 
 
 def _interpolation(
@@ -224,21 +213,21 @@ def _interpolation(
         "To test image", 0, len(test) - 1, 1, key="interpolation_end"
     )
     steps = columns[1].slider("Steps", 3, 15, 9, key="interpolation_steps")
-    end_image = common.test_images(test, end_index)
+    end_image = testset.test_images(test, end_index)
     path = latent.interpolate(start, model.encode(end_image), steps)
     st.caption(
         f"From {start_label} to test image #{end_index} ({names[test.labels[end_index]]}), "
         "along a straight line between their codes, decoded:"
     )
-    st.image(common.tile(model.decode(path), steps))
+    st.image(pictures.tile(model.decode(path), steps))
     st.caption("The same trip in pixel space, a plain cross-fade, for contrast:")
     # From what the starting code looks like, to the end image.
-    st.image(common.tile(latent.interpolate(model.decode(start), end_image, steps), steps))
+    st.image(pictures.tile(latent.interpolate(model.decode(start), end_image, steps), steps))
 
 
 def _map(
     model: Autoencoder,
-    summary: common.CodeSummary,
+    summary: CodeSummary,
     labels: np.ndarray,
     start: np.ndarray,
     names: tuple[str, ...],
@@ -257,7 +246,7 @@ def _map(
         f"({stats.explained[1]:.0%}). The black star is your start."
     )
     grid, _, _ = latent.plane_grid(stats, summary.points, size)
-    grid_column.image(common.tile(model.decode(grid), size, zoom=2, gap=1))
+    grid_column.image(pictures.tile(model.decode(grid), size, zoom=2, gap=1))
     grid_column.caption("Codes across the same plane, decoded: the decoder's map of digits.")
 
 
@@ -298,7 +287,7 @@ def _scatter(
         for angle, radius in [(point * np.pi / 5, 11 if point % 2 == 0 else 4.5)]
     ]
     draw.polygon(star, fill=(0, 0, 0), outline=(255, 255, 255))
-    font = common.font(12)
+    font = pictures.font(12)
     for label, name in enumerate(names):
         top = 6 + 18 * label
         draw.rectangle(
@@ -310,8 +299,8 @@ def _scatter(
 
 def _random_codes(model: Autoencoder, stats: LatentStatistics) -> None:
     if st.button("Sample new codes", icon=":material/casino:"):
-        st.session_state[RANDOM_SEED_KEY] = int(np.random.default_rng().integers(2**31))
-    rng = np.random.default_rng(st.session_state.setdefault(RANDOM_SEED_KEY, 0))
+        session.new_seed(session.LATENT_SEED)
+    rng = np.random.default_rng(session.seed(session.LATENT_SEED))
     if model.config.variational:
         codes = latent.sample_prior(model.latent_dim, 24, rng)
         st.caption(
@@ -324,7 +313,7 @@ def _random_codes(model: Autoencoder, stats: LatentStatistics) -> None:
             "Random codes drawn from a Gaussian fitted to the test set's codes, decoded. "
             "A plain autoencoder does not promise these look like digits: see how many do."
         )
-    st.image(common.tile(model.decode(codes), 12))
+    st.image(pictures.tile(model.decode(codes), 12))
 
 
 if __name__ == "__main__":  # Streamlit runs each page file as __main__

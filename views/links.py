@@ -62,6 +62,14 @@ class Link:
         elif st.query_params.get(self.param) != text(value):
             st.query_params[self.param] = text(value)
 
+    def is_set(self) -> bool:
+        """The session holds a value for the widget (from the link, a pick or a callback)."""
+        return self.key in st.session_state
+
+    def set(self, value: Any) -> None:
+        """Set the widget's value from code (in a callback: before the widget is drawn)."""
+        st.session_state[self.key] = value
+
     def drop(self) -> None:
         """The widget is not shown: its value is no part of the view (nor of the link)."""
         st.query_params.pop(self.param, None)

@@ -27,11 +27,11 @@ from autoencoder import export, latent, preprocess
 from autoencoder.config import IMAGE_SIDE, INPUT_DIM
 from autoencoder.latent import LatentStatistics
 from autoencoder.network import Autoencoder
+from views import session
 
 COMPONENT_DIR = Path(__file__).resolve().parent.parent / "components" / "live"
 # One module, in this order: the last file's default export is the component.
 SCRIPTS = ("network.js", "preprocess.js", "pictures.js", "explore.js", "draw.js", "main.js")
-HELD_KEY = "live_held"  # fingerprints of the models this browser page reports holding
 UNIT_COLUMNS = 4
 PREPROCESS = {
     "box": preprocess.DIGIT_BOX,
@@ -60,40 +60,31 @@ class Pad:
     digit: np.ndarray | None
 
 
+def _slider_view(slider: latent.Slider) -> dict[str, Any]:
+    return {
+        "label": slider.label,
+        "min": slider.low,
+        "max": slider.high,
+        "value": slider.value,
+        "step": slider.step,
+        "decimals": 2,
+        "dead": slider.dead,
+    }
+
+
 def unit_sliders(
     model: Autoencoder, start: np.ndarray, stats: LatentStatistics, start_id: str
 ) -> np.ndarray | None:
     """One slider per live unit, the decoded code beside them; the code, or None if not live."""
-    variational = model.config.variational
-    low, high = latent.slider_bounds(stats, start, prior=variational)
-    # Three decimals, rounded outwards, so the start value always lies inside (as the server's).
-    low, high = np.floor(low * 1000) / 1000, np.ceil(high * 1000) / 1000
-    if variational:
-        spread = "±3 standard deviations of the N(0, 1) prior the model was trained towards"
-    else:
-        spread = "the middle 98% of that unit's values over the test set, a little widened"
-    kind = "never fire (dead ReLUs)" if stats.non_negative else "are always 0"
-    dead = int(stats.dead.sum())
-    sliders = [
-        {
-            "label": f"z{unit}",
-            "min": float(low[unit]),
-            "max": float(high[unit]),
-            "value": 0.0 if stats.dead[unit] else float(round(start[unit], 3)),
-            "step": round(float(high[unit] - low[unit]) / 100, 4) or 0.001,
-            "decimals": 2,
-            "dead": bool(stats.dead[unit]),
-        }
-        for unit in range(model.latent_dim)
-    ]
+    spec = latent.unit_sliders(stats, start, prior=model.config.variational)
     view = {
         "origin": [0.0] * model.latent_dim,
         "basis": None,  # the identity: slider k is unit k
         "clamp": False,
-        "sliders": sliders,
+        "sliders": [_slider_view(slider) for slider in spec.sliders],
         "start": np.asarray(start, dtype=float).tolist(),
         "decoded_caption": "Decoded from the sliders",
-        "caption": f"Each slider spans {spread}. {dead} of {model.latent_dim} units {kind}.",
+        "caption": spec.caption,
         "columns": UNIT_COLUMNS,
     }
     return _explore(model, f"live-units-{start_id}", view, start)
@@ -105,29 +96,15 @@ def direction_sliders(
     """Sliders along the first ``count`` main directions; the code, or None if not live."""
     # latent.move is start + offsets @ basis, clamped: the browser is given that basis.
     basis = stats.component_std[:count, np.newaxis] * stats.components[:count]
-    sliders = [
-        {
-            "label": f"Direction {direction + 1}: {stats.explained[direction]:.0%} of the spread",
-            "min": -3.0,
-            "max": 3.0,
-            "value": 0.0,
-            "step": 0.1,
-            "decimals": 2,
-            "dead": False,
-        }
-        for direction in range(count)
-    ]
+    spec = latent.direction_sliders(stats, count)
     view = {
         "origin": np.asarray(start, dtype=float).tolist(),
         "basis": basis.tolist(),
         "clamp": stats.non_negative,
-        "sliders": sliders,
+        "sliders": [_slider_view(slider) for slider in spec.sliders],
         "start": None,
         "decoded_caption": "Decoded",
-        "caption": (
-            "The directions along which the test codes spread most (principal components), "
-            "in standard deviations from the starting code."
-        ),
+        "caption": spec.caption,
         "columns": 1,
     }
     return _explore(model, f"live-directions-{start_id}", view, stats.clamp(start))
@@ -184,7 +161,7 @@ def _mount(
     model: Autoencoder, view: str, key: str, spec: dict[str, Any], **callbacks: Callable[[], None]
 ) -> Mapping[str, Any] | None:
     """The component; its state once this browser is known to run it, else None."""
-    held = list(st.session_state.get(HELD_KEY, []))
+    held = session.live_held()
     try:
         payload = export.payload(model) if model.fingerprint not in held else None
     except export.UnsupportedModelError as error:
@@ -201,7 +178,7 @@ def _mount(
     }
 
     def remember_held() -> None:
-        st.session_state[HELD_KEY] = list(st.session_state[key].get("held") or [])
+        session.set_live_held(st.session_state[key].get("held") or [])
 
     result = _component(key=key, data=data, on_held_change=remember_held, **callbacks)
     return result if held else None

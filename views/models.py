@@ -10,6 +10,7 @@ same model.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
@@ -17,14 +18,12 @@ import streamlit as st
 from autoencoder import zoo
 from autoencoder.artifact import ModelLoadError, load_model
 from autoencoder.network import Autoencoder
+from views import labels, session
 from views.links import Link, one_of
 
 MAX_LOADED = len(zoo.ZOO)  # every zoo model is under 2 MB of weights
-CHOICE_KEY = "model_choice"  # the chosen model: a zoo model's name, or OWN
-PICKER_KEY = "model_picker"  # the sidebar's selectbox, which shows and sets the choice
-OWN = "own"  # the visitor's own trained or uploaded model
-CHOICE = Link("model", CHOICE_KEY)
-KIND_NAMES = {"dense": "Dense", "conv": "Convolutional", "vae": "Variational", "pca": "PCA"}
+OWN = session.OWN_CHOICE  # the visitor's own trained or uploaded model
+CHOICE = Link("model", session.MODEL_CHOICE_KEY)
 
 
 @st.cache_resource(max_entries=MAX_LOADED, show_spinner="Loading the model ...")
@@ -60,13 +59,40 @@ def is_zoo_model(model: Autoencoder) -> bool:
         return False
 
 
+def default_model() -> Autoencoder:
+    """The shipped model (the zoo's dense-32), loaded once per process and shared."""
+    return zoo_model(zoo.DEFAULT_NAME)
+
+
+def load_or_say(names: Sequence[str], *, called: str | None = None) -> dict[str, Autoencoder]:
+    """The zoo models of ``names`` that can be loaded, by name; one sentence about the others.
+
+    A model this copy of the app has not built gets how to build it (``called``
+    names it, else its name does); a built one that fails to load gets why.
+    """
+    loaded, missing = {}, []
+    for name in names:
+        try:
+            loaded[name] = zoo_model(name)
+        except (KeyError, ValueError, OSError, ModelLoadError) as error:
+            if name in manifest():
+                st.warning(f"The model {name} could not be loaded: {error}")
+            else:
+                missing.append(name)
+    if missing:
+        one = len(missing) == 1
+        listed = called or (missing[0] if one else f"{', '.join(missing[:-1])} and {missing[-1]}")
+        st.info(
+            f"{listed} {'is' if one else 'are'} not in this copy of the app; "
+            f"build {'it' if one else 'them'} with "
+            f"`python -m autoencoder zoo build --only {' '.join(missing)}`."
+        )
+    return loaded
+
+
 def load(name: str) -> Autoencoder | None:
     """A zoo model, or None after one sentence saying why it cannot be had."""
-    try:
-        return zoo_model(name)
-    except (KeyError, ValueError, OSError, ModelLoadError) as error:
-        st.warning(f"The model {name} could not be loaded: {error}")
-        return None
+    return load_or_say((name,)).get(name)
 
 
 def label(name: str) -> str:
@@ -80,16 +106,13 @@ def label(name: str) -> str:
     extra += ", Fashion-MNIST" if entry.get("dataset") == "fashion_mnist" else ""
     psnr = entry.get("metrics", {}).get("psnr")
     figure = f" · {psnr:.1f} dB" if psnr is not None else ""
-    return (
-        f"{KIND_NAMES.get(entry['kind'], entry['kind'])}{extra} · code {entry['latent_dim']}"
-        f"{figure} ({name})"
-    )
+    return f"{labels.kind_name(entry['kind'])}{extra} · code {entry['latent_dim']}{figure} ({name})"
 
 
 def _options(has_own: bool) -> list[str]:
     """Zoo models grouped by family (the manifest's order), the visitor's own last."""
     names = list(manifest()) or [zoo.DEFAULT_NAME]
-    order = list(KIND_NAMES)
+    order = list(labels.KINDS)
     names.sort(key=lambda name: order.index(manifest().get(name, {}).get("kind", "dense")))
     return [*names, OWN] if has_own else names
 
@@ -97,25 +120,28 @@ def _options(has_own: bool) -> list[str]:
 def picker(has_own: bool) -> str:
     """The sidebar's model choice (a zoo name or OWN), kept in the session and the URL.
 
-    The choice lives under CHOICE_KEY, not in the widget: each page draws a picker
-    of its own, whose state goes with the page. The widget starts from the choice on
-    every run (so it also follows a training run that adopts its model), and its
-    callback hands a pick to the choice. (An unkeyed widget given the choice as its
-    index became a new widget after each pick, and dropped the next one.)
+    The choice lives in the session (``session.model_choice``), not in the widget:
+    each page draws a picker of its own, whose state goes with the page. The widget
+    starts from the choice on every run (so it also follows a training run that
+    adopts its model), and its callback hands a pick to the choice. (An unkeyed
+    widget given the choice as its index became a new widget after each pick, and
+    dropped the next one.)
     """
     options = _options(has_own)
     CHOICE.seed(one_of(options))
-    choice = st.session_state.get(CHOICE_KEY)
+    choice = session.model_choice()
     if choice not in options:
         # The default, or the visitor's own model until they pick another.
         choice = OWN if has_own else zoo.DEFAULT_NAME
-    st.session_state[PICKER_KEY] = choice  # before the widget; no default argument
-    picked = st.selectbox("Model", options, format_func=label, key=PICKER_KEY, on_change=_keep_pick)
-    st.session_state[CHOICE_KEY] = picked
+    session.show_choice_in_picker(choice)  # before the widget; no default argument
+    picked = st.selectbox(
+        "Model", options, format_func=label, key=session.MODEL_PICKER_KEY, on_change=_keep_pick
+    )
+    session.set_model_choice(picked)
     CHOICE.keep(default=zoo.DEFAULT_NAME)
     return picked
 
 
 def _keep_pick() -> None:
     # A callback runs before the rerun: the choice is the pick by the time the widget is drawn.
-    st.session_state[CHOICE_KEY] = st.session_state[PICKER_KEY]
+    session.set_model_choice(session.picked_model())

@@ -10,23 +10,22 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from autoencoder import jobs
+from autoencoder import jobs, manifest, pictures
 from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip, record_of
 from autoencoder.config import DATASET_LABELS, Config
 from autoencoder.data import find_local
 from autoencoder.network import Autoencoder
-from views import common
+from views import computations, models, runs, session, sidebar, testset
+from views.labels import FAMILIES, NOISES, count
+from views.session import Outcome
 
 LIMITS = jobs.TrainingLimits()
 POLL_SECONDS = 1.0
 POOR_PSNR_DB = 15.0  # below this, reconstructions are grey blobs (the default reaches 20 dB)
-ZIP_KEY = "own_model_zip"  # (model, its zip): made once per model, in this session only
-FAMILY_LABELS = {"dense": "Dense (fully connected)", "conv": "Convolutional"}
-NOISE_LABELS = {"none": "None", "gaussian": "Gaussian noise", "mask": "Masked pixels"}
 
 
 def train_page() -> None:
-    model = common.page_model(announce_outcome=False)  # collects a finished run first
+    model = sidebar.chosen_model()  # a finished run was collected first (app.py)
     if model is None:
         return
     st.title("Train your own")
@@ -34,14 +33,9 @@ def train_page() -> None:
         "Choose a kind of model and how to train it, then watch the loss fall. The result "
         "becomes your model on every page, for this session only; others keep the default."
     )
-    outcome = st.session_state.pop(common.OUTCOME_KEY, None)
-    if outcome is not None:
-        kind, message = outcome
-        if kind == "success" and "Trained" in message:
-            st.progress(1.0, text="Finished")
-        getattr(st, kind)(message)
+    runs.show_outcome()
 
-    job: jobs.TrainingJob | None = st.session_state.get(common.JOB_KEY)
+    job = session.training_job()
     # The settings stay on the page while training, so they survive the run.
     config, train_limit = _settings()
     if config is not None:
@@ -49,7 +43,7 @@ def train_page() -> None:
     if job is not None:
         watch_training(job)
 
-    own = st.session_state.get(common.OWN_MODEL_KEY)
+    own = session.own_model()
     if own is not None:
         _your_model(own)
     _upload_model()
@@ -62,7 +56,7 @@ def _settings() -> tuple[Config | None, int]:
     family = left.radio(
         "Kind of network",
         LIMITS.families,
-        format_func=FAMILY_LABELS.get,
+        format_func=FAMILIES.get,
         horizontal=True,
         key="train_family",
     )
@@ -104,7 +98,7 @@ def _settings() -> tuple[Config | None, int]:
     noise = middle.radio(
         "Denoising: corrupt the inputs",
         list(LIMITS.noise_levels),
-        format_func=NOISE_LABELS.get,
+        format_func=lambda noise: NOISES[noise].training,
         horizontal=True,
         key="train_noise",
     )
@@ -190,7 +184,7 @@ def _start_button(config: Config, train_limit: int, training: bool) -> None:
     except jobs.JobRefusedError as refused:
         st.error(str(refused))
         return
-    st.session_state[common.JOB_KEY] = job
+    session.set_training_job(job)
     st.rerun()
 
 
@@ -203,17 +197,17 @@ def _estimate(config: Config, train_limit: int) -> None:
         return
     similar = len(estimate.basis)
     if estimate.on_this_server:
-        basis = f"{common.count(similar, 'similar run')} this server finished"
+        basis = f"{count(similar, 'similar run')} this server finished"
     else:
-        basis = common.count(similar, "similar zoo model")
+        basis = count(similar, "similar zoo model")
     caveat = ""
     if config.batch_size < Config().batch_size and not estimate.on_this_server:
         caveat = (
-            f" Batches of {config.batch_size} take longer than the zoo's {Config().batch_size}."
+            f" Batches of {config.batch_size} take longer than the default {Config().batch_size}."
         )
     st.caption(
         f"About {_duration(estimate.seconds)}: {train_limit:,} images, "
-        f"{common.count(config.epochs, 'epoch')}, at the pace measured for {basis}, "
+        f"{count(config.epochs, 'epoch')}, at the pace measured for {basis}, "
         f"plus ~{jobs.TENSORFLOW_START_SECONDS:.0f} s to start TensorFlow.{caveat} "
         "A run stops by itself after "
         f"{LIMITS.max_seconds / 60:.0f} minutes, keeping its best epoch."
@@ -301,8 +295,7 @@ def _your_model(own: Autoencoder) -> None:
         except ValueError as error:  # a record that save_model refuses to write
             st.warning(f"This model cannot be downloaded: {error}")
         if st.button("Go back to the default model", icon=":material/undo:"):
-            st.session_state.pop(common.OWN_MODEL_KEY, None)
-            st.session_state.pop(ZIP_KEY, None)
+            session.set_own_model(None)
             st.rerun()
     _compare(own)
 
@@ -313,7 +306,7 @@ def _advice(own: Autoencoder) -> str | None:
     psnr = record.get("metrics", {}).get("psnr")
     if not isinstance(psnr, (int, float)) or psnr >= POOR_PSNR_DB:
         return None
-    epochs = len(record.get("history", {}).get("loss", [])) or own.config.epochs
+    epochs = manifest.epochs_trained(record) or own.config.epochs
     images = record.get("dataset", {}).get("train_images")
     tries = []
     if epochs < 10:
@@ -336,37 +329,37 @@ def _zip_of(own: Autoencoder) -> bytes:
     fingerprint (same settings and weights) and still differ in their
     config.json, and each visitor must get their own.
     """
-    kept = st.session_state.get(ZIP_KEY)
-    if kept is None or kept[0] is not own:
-        kept = (own, model_to_zip(own))
-        st.session_state[ZIP_KEY] = kept
-    return kept[1]
+    data = session.own_zip(own)
+    if data is None:
+        data = model_to_zip(own)
+        session.keep_own_zip(own, data)
+    return data
 
 
 def _compare(own: Autoencoder) -> None:
     """Your model and the default, side by side on the same test images."""
     st.subheader("Yours against the default")
     try:
-        default = common.default_model()
+        default = models.default_model()
     except ModelLoadError:
         st.info("The default model is not available to compare with.")
         return
     name = own.config.dataset
-    test = common.load_test_images(name)
+    test = testset.load_test_images(name)
     if test is None:
         return
     indices = np.sort(np.random.default_rng(0).choice(len(test), 8, replace=False))
-    images = common.test_images(test, indices)
+    images = testset.test_images(test, indices)
     rows = {
         "original": images,
         "default": default.reconstruct(images),
         "yours": own.reconstruct(images),
     }
-    st.image(common.tile(np.concatenate(list(rows.values())), len(indices)))
+    st.image(pictures.tile(np.concatenate(list(rows.values())), len(indices)))
     st.caption("Rows: the original test images, the default model's reconstructions, yours.")
     table = "| | model | code size | test BCE | MSE | PSNR |\n|---|---|---:|---:|---:|---:|\n"
     for label, model in (("default", default), ("yours", own)):
-        summary = common.summarize_test_images(model, name)
+        summary = computations.summarize_test_images(model, name)
         table += (
             f"| {label} | {model.config.kind} | {model.latent_dim} | {summary['val_bce']:.4f} | "
             f"{summary['mse']:.4f} | {summary['psnr']:.1f} dB |\n"
@@ -380,29 +373,23 @@ def _upload_model() -> None:
     st.file_uploader(
         "A .zip downloaded from this page",
         type=["zip"],
-        key="model_upload",
+        key=session.MODEL_UPLOAD_KEY,
         on_change=_adopt_upload,
     )
 
 
 def _adopt_upload() -> None:
     """Runs once per new upload (a callback), so going back to the default sticks."""
-    upload = st.session_state.get("model_upload")
+    upload = session.uploaded_model_file()
     if upload is None:
         return
     try:
         model = model_from_zip(upload.getvalue())
     except ModelLoadError as error:
-        st.session_state[common.OUTCOME_KEY] = (
-            "warning",
-            f"That file is not a model of this app: {error}",
-        )
+        session.set_outcome(Outcome("warning", f"That file is not a model of this app: {error}"))
         return
-    common.adopt(model)
-    st.session_state[common.OUTCOME_KEY] = (
-        "success",
-        "Loaded your model; it is now used on every page.",
-    )
+    session.set_own_model(model)
+    session.set_outcome(Outcome("success", "Loaded your model; it is now used on every page."))
 
 
 if __name__ == "__main__":  # Streamlit runs each page file as __main__

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.components.v2 import manifest_scanner
@@ -13,7 +14,9 @@ from streamlit.runtime.scriptrunner.script_cache import ScriptCache
 from streamlit.testing.v1 import AppTest
 
 from autoencoder import data
+from autoencoder.network import Autoencoder
 from tests.conftest import ROOT
+from views import session
 
 TIMEOUT = 60  # the default of 3 s is too short for a first import of numpy/matplotlib
 
@@ -79,11 +82,19 @@ def no_widget_policy_warning(monkeypatch):
     assert not said, said
 
 
-def open_app(page: str | None = None, **session_state: object) -> AppTest:
-    """The app after its first run, on ``page`` (a file under views/)."""
+def open_app(
+    page: str | None = None,
+    *,
+    own_model: Autoencoder | None = None,
+    drawing: np.ndarray | None = None,
+) -> AppTest:
+    """The app after its first run, on ``page`` (a file under views/), with the visitor's
+    own model and their drawing, if given, already in the session."""
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
-    for key, value in session_state.items():
-        app.session_state[key] = value
+    if own_model is not None:
+        app.session_state[session.OWN_MODEL_KEY] = own_model
+    if drawing is not None:
+        app.session_state[session.DRAWING_KEY] = drawing
     app.run()
     if page:
         app.switch_page(page).run()

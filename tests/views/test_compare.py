@@ -75,7 +75,7 @@ def test_fewer_than_two_models_asks_for_more_and_keeps_the_chart():
 
 def test_the_drawing_goes_through_every_model_and_onto_the_chart():
     images, _ = mnist_test()
-    app = open_app(PAGE, drawn_digit=images[0].reshape(28, 28))
+    app = open_app(PAGE, drawing=images[0].reshape(28, 28))
     assert app.segmented_control(key="compare_source").value == "My drawing"
     assert app.caption[0].value == "Your drawing from the Draw page"
     assert len(app.image) == 1
@@ -244,7 +244,7 @@ def full_zoo(monkeypatch) -> dict[str, Autoencoder]:
 @pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
 def test_every_kind_the_zoo_declares_renders(full_zoo):
     images, _ = mnist_test()
-    app = open_app(PAGE, drawn_digit=images[0].reshape(28, 28))
+    app = open_app(PAGE, drawing=images[0].reshape(28, 28))
     assert app.multiselect(key="compare_models").value == ["dense-32", "conv-32", "pca-32"]
     names = list(full_zoo)
     for start in range(0, len(names), 4):

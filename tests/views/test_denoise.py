@@ -12,7 +12,6 @@ from autoencoder import zoo
 from tests.views.conftest import open_app, open_bad_link, open_link
 
 PAGE = "views/denoise.py"
-DRAWING_KEY = "drawn_digit"  # views.draw.DRAWING_KEY (views.draw imports only inside an app)
 
 
 def require_zoo(*names: str) -> None:
@@ -140,7 +139,7 @@ def test_the_drawing_is_denoised_too():
     require_zoo("denoise-32")
     drawing = np.zeros((28, 28), dtype=np.float32)
     drawing[5:23, 12:16] = 1.0  # a "1"
-    app = open_app(PAGE, **{DRAWING_KEY: drawing})
+    app = open_app(PAGE, drawing=drawing)
     test_image = image_ids(app)[0]
     app.segmented_control(key="denoise_source").set_value("My drawing").run()
     assert not app.exception
@@ -173,7 +172,7 @@ def test_without_the_data_it_says_so_once_and_still_denoises_the_drawing(monkeyp
     monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))  # no mnist.npz there
     drawing = np.zeros((28, 28), dtype=np.float32)
     drawing[5:23, 12:16] = 1.0
-    app = open_app(PAGE, **{DRAWING_KEY: drawing})
+    app = open_app(PAGE, drawing=drawing)
     assert not app.exception
     assert len(app.info) == 1
     assert "test images are not available here" in app.info[0].value

@@ -71,7 +71,7 @@ def test_a_drawing_gets_a_verdict_and_a_place_on_the_histogram(dataset, verdict)
     test = load_dataset(dataset, include_train=False).test
     index = 0 if dataset == "mnist" else 2  # a 7; a pullover
     drawing = metrics.unit_floats(test.pixels[index]).reshape(28, 28)
-    app = open_app(PAGE, drawn_digit=drawing)
+    app = open_app(PAGE, drawing=drawing)
     assert not app.exception
     said = (app.success or app.warning)[0].value
     assert verdict in said

@@ -11,10 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from autoencoder import artifact
 from tests.views.conftest import TIMEOUT, open_app, open_bad_link, open_link
-
-# views.draw.DRAWING_KEY: views.draw cannot be imported outside a running app (the
-# canvas component registers itself when imported).
-DRAWING_KEY = "drawn_digit"
+from views.session import DRAWING_KEY
 
 
 def encoded(image: Image.Image, format: str = "PNG") -> bytes:
@@ -120,7 +117,7 @@ def test_a_noisy_upload_is_flagged():
 def test_clearing_the_canvas_clears_the_drawing_explore_uses():
     drawing = np.zeros((28, 28), dtype=np.float32)
     drawing[4:24, 12:16] = 1
-    app = open_app(**{DRAWING_KEY: drawing})
+    app = open_app(drawing=drawing)
     clear = next(button for button in app.button if button.label == "Clear")
     clear.click().run()
     assert DRAWING_KEY not in app.session_state
@@ -140,8 +137,8 @@ def test_an_unusual_drawing_is_flagged():
     def page():
         import numpy as np
 
-        from views.common import default_model
         from views.draw import show_reconstruction
+        from views.models import default_model
 
         checkerboard = (np.indices((28, 28)).sum(axis=0) % 2).astype(np.float32)
         show_reconstruction(default_model(), checkerboard)

@@ -7,7 +7,7 @@ import pytest
 
 from autoencoder import zoo
 from tests.views.conftest import open_app, open_bad_link, open_link
-from tests.views.test_denoise import DRAWING_KEY, captions, image_ids, require_zoo
+from tests.views.test_denoise import captions, image_ids, require_zoo
 
 PAGE = "views/generate.py"
 
@@ -66,7 +66,7 @@ def test_interpolation_rows_for_each_model_and_the_cross_fade():
 def test_interpolation_from_the_drawing():
     drawing = np.zeros((28, 28), dtype=np.float32)
     drawing[5:23, 12:16] = 1.0  # a "1"
-    app = show(open_app(PAGE, **{DRAWING_KEY: drawing}), "Interpolate")
+    app = show(open_app(PAGE, drawing=drawing), "Interpolate")
     before = image_ids(app)
     app.segmented_control(key="generate_from").set_value("My drawing").run()
     assert not app.exception

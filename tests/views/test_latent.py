@@ -102,7 +102,7 @@ def test_starting_from_a_class_average_or_a_drawing():
 
     drawing = np.zeros((28, 28), dtype=np.float32)
     drawing[4:24, 12:16] = 1
-    app = open_app(PAGE, drawn_digit=drawing)
+    app = open_app(PAGE, drawing=drawing)
     app.segmented_control(key="latent_source").set_value("My drawing").run()
     assert unit_sliders(app)[0].key.startswith("unit-drawing-")
     assert not app.exception

@@ -17,6 +17,7 @@ from autoencoder.config import Config
 from autoencoder.network import Autoencoder
 from tests.conftest import random_model
 from tests.views.conftest import open_app
+from views.session import JOB_KEY, MODEL_UPLOAD_KEY, OWN_MODEL_KEY
 
 PAGE = "views/train.py"
 SMALL = Config(hidden_units=(8,), latent_dim=4, epochs=2)
@@ -34,10 +35,10 @@ def start_quick_training(app, dataset: str = "mnist"):
 
 def run_until_done(app, timeout: float = 180):
     deadline = time.monotonic() + timeout
-    while "training_job" in app.session_state and time.monotonic() < deadline:
+    while JOB_KEY in app.session_state and time.monotonic() < deadline:
         time.sleep(1)
         app.run()
-    assert "training_job" not in app.session_state, "training did not finish in time"
+    assert JOB_KEY not in app.session_state, "training did not finish in time"
     return app
 
 
@@ -77,7 +78,7 @@ def test_the_form_offers_the_settings():
     assert app.radio(key="train_dataset").options == ["MNIST digits", "Fashion-MNIST clothes"]
     assert app.selectbox(key="train_hidden").value == (64,)
     assert not app.button(key="train_start").disabled
-    assert "own_model" not in app.session_state
+    assert OWN_MODEL_KEY not in app.session_state
 
 
 def test_each_family_gets_its_own_choices_and_config(started):
@@ -131,7 +132,7 @@ def test_missing_data_is_said_at_once_and_nothing_starts(no_process, monkeypatch
     app.run()
     assert not app.exception
     assert not app.error
-    assert "training_job" not in app.session_state
+    assert JOB_KEY not in app.session_state
 
 
 def test_no_memory_for_a_run_says_training_is_unavailable(no_process, monkeypatch):
@@ -237,14 +238,14 @@ def test_the_download_is_each_sessions_own(monkeypatch):
     assert edited.fingerprint == mine.fingerprint
 
     first = open_app(PAGE)
-    first.file_uploader(key="model_upload").upload(
+    first.file_uploader(key=MODEL_UPLOAD_KEY).upload(
         "mine.zip", model_to_zip(mine), "application/zip"
     )
     first.run()
     assert downloaded_config(first, served)["note"] == "random"
 
     second = open_app(PAGE)
-    second.file_uploader(key="model_upload").upload(
+    second.file_uploader(key=MODEL_UPLOAD_KEY).upload(
         "edited.zip", model_to_zip(edited), "application/zip"
     )
     second.run()
@@ -257,12 +258,12 @@ def test_the_download_is_each_sessions_own(monkeypatch):
 def test_one_epoch_through_the_page_becomes_the_session_model():
     app = start_quick_training(open_app(PAGE))
     assert not app.exception
-    assert "training_job" in app.session_state
+    assert JOB_KEY in app.session_state
     assert app.get("progress")  # the progress bar is up while it trains
     run_until_done(app)
     assert not app.exception
     assert "It is now your model" in app.success[0].value
-    own = app.session_state["own_model"]
+    own = app.session_state[OWN_MODEL_KEY]
     assert own.latent_dim == 4
     assert own.record["dataset"]["train_images"] == 1_000
     assert "Your own model" in " ".join(caption.value for caption in app.sidebar.caption)
@@ -278,7 +279,7 @@ def test_one_epoch_through_the_page_becomes_the_session_model():
     app.switch_page(PAGE).run()
     next(button for button in app.button if button.label == "Go back to the default model").click()
     app.run()
-    assert "own_model" not in app.session_state
+    assert OWN_MODEL_KEY not in app.session_state
 
 
 @pytest.mark.slow
@@ -288,28 +289,30 @@ def test_a_failed_training_says_why(monkeypatch, tmp_path):
     app = run_until_done(start_quick_training(open_app(PAGE), dataset="fashion_mnist"))
     assert "Training failed" in app.error[0].value
     assert "fashion_mnist.npz" in app.error[0].value
-    assert "own_model" not in app.session_state
+    assert OWN_MODEL_KEY not in app.session_state
 
 
 def test_uploading_a_model_zip_adopts_it():
     app = open_app(PAGE)
     model = random_model(SMALL)
-    app.file_uploader(key="model_upload").upload("mine.zip", model_to_zip(model), "application/zip")
+    app.file_uploader(key=MODEL_UPLOAD_KEY).upload(
+        "mine.zip", model_to_zip(model), "application/zip"
+    )
     app.run()
     assert not app.exception
-    assert app.session_state["own_model"].fingerprint == model.fingerprint
+    assert app.session_state[OWN_MODEL_KEY].fingerprint == model.fingerprint
     assert "Loaded your model" in app.success[0].value
 
 
 def test_uploading_a_wrong_file_is_refused_clearly():
     app = open_app(PAGE)
-    app.file_uploader(key="model_upload").upload(
+    app.file_uploader(key=MODEL_UPLOAD_KEY).upload(
         "mine.zip", b"definitely not a zip", "application/zip"
     )
     app.run()
     assert not app.exception
     assert "not a model of this app" in app.warning[0].value
-    assert "own_model" not in app.session_state
+    assert OWN_MODEL_KEY not in app.session_state
 
 
 @pytest.mark.slow
@@ -319,5 +322,5 @@ def test_a_run_goes_on_while_the_visitor_is_on_another_page():
     assert any("Training your model" in caption.value for caption in app.sidebar.caption)
     run_until_done(app)
     assert not app.exception
-    assert app.session_state["own_model"].latent_dim == 4
+    assert app.session_state[OWN_MODEL_KEY].latent_dim == 4
     assert "It is now your model" in app.toast[0].value

@@ -1,5 +1,5 @@
-"""The views' shared parts: image helpers, and caches that are bounded and keep
-each visitor's results to their own session."""
+"""The views' cache policy: caches that are bounded and keep each visitor's results to
+their own session."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import ast
 import inspect
 import itertools
 
-import numpy as np
 import pytest
 from streamlit.runtime.caching.cache_utils import CachedFunc
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
@@ -17,39 +16,7 @@ from autoencoder.artifact import load_model
 from autoencoder.network import Autoencoder
 from tests.conftest import ROOT
 from tests.views.conftest import open_app
-from views import common, models, samples
-from views.common import enlarge, error_map, tile
-
-
-def test_enlarge_keeps_pixels_sharp():
-    image = np.zeros(784, dtype=np.float32)
-    image[0] = 1
-    big = enlarge(image, zoom=4)
-    assert big.shape == (112, 112)
-    assert big.dtype == np.uint8
-    assert (big[:4, :4] == 255).all()
-    assert big[4:, 4:].max() == 0
-
-
-def test_error_map_colours_extra_ink_red_and_missing_ink_blue():
-    original = np.zeros((28, 28), dtype=np.float32)
-    reconstruction = original.copy()
-    original[0, 0] = 1  # missed by the reconstruction
-    reconstruction[0, 1] = 1  # invented by it
-    picture = error_map(original, reconstruction, zoom=1)
-    assert picture.shape == (28, 28, 3)
-    assert tuple(picture[0, 0]) == (0, 63, 255)
-    assert tuple(picture[0, 1]) == (255, 63, 0)
-    assert picture[5, 5].max() == 0
-
-
-def test_tile_lays_images_out_in_rows_with_gaps():
-    images = np.ones((5, 784), dtype=np.float32)
-    picture = tile(images, columns=3, zoom=1, gap=2)
-    assert picture.shape == (28 * 2 + 2, 28 * 3 + 2 * 2)
-    assert picture[0, 28] == 128  # a gap
-    assert picture[30, 60] == 128  # the empty sixth slot stays grey
-    assert picture[30, 0] == 255
+from views import caching, computations, models, samples
 
 
 def cached_functions(module) -> dict[str, object]:
@@ -66,7 +33,7 @@ def cached_functions(module) -> dict[str, object]:
 
 def test_every_cache_that_takes_input_is_bounded():
     """A cache without max_entries grows with every model and dataset anyone shows it."""
-    functions = {**cached_functions(common), **cached_functions(samples)}
+    functions = {**cached_functions(computations), **cached_functions(samples)}
     assert "image_errors[session]" in functions and "_grid_picture[shared]" in functions
     for name, function in functions.items():
         if not inspect.signature(function._info.func).parameters:
@@ -155,9 +122,9 @@ def test_a_visitors_model_results_stay_in_their_session(separate_sessions, monke
 
 
 def test_only_the_apps_own_copies_of_models_are_shared():
-    assert common.is_shipped(common.default_model())
-    assert not common.is_shipped(load_model())  # the same file, loaded again: a visitor's
+    assert caching.is_shipped(models.default_model())
+    assert not caching.is_shipped(load_model())  # the same file, loaded again: a visitor's
     name = next(iter(models.manifest()), None)
     if name is not None:  # the zoo is built
-        assert common.is_shipped(models.zoo_model(name))
-        assert not common.is_shipped(zoo.load(name))
+        assert caching.is_shipped(models.zoo_model(name))
+        assert not caching.is_shipped(zoo.load(name))

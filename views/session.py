@@ -1,0 +1,218 @@
+"""The one owner of a visitor's session state: every key is named here, and read or
+written only through the functions below.
+
+Pages share nothing but this module: the drawing, the visitor's own model (and
+its download), the training run and what became of it. A page's own widget keys
+stay beside their widgets; the keys here are those some code reads or writes
+outside a widget's own call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import streamlit as st
+
+if TYPE_CHECKING:  # the job module is only needed once a run is started
+    from autoencoder.jobs import TrainingJob
+    from autoencoder.network import Autoencoder
+
+# What pages share.
+DRAWING_KEY = "drawn_digit"  # the digit the Draw page shows: 28x28 float32 in [0, 1]
+OWN_MODEL_KEY = "own_model"  # a model this session trained or uploaded
+OWN_ZIP_KEY = "own_model_zip"  # (model, its zip): made once per model, in this session only
+JOB_KEY = "training_job"  # the running job: a process handle, which no widget can hold
+OUTCOME_KEY = "training_outcome"  # an Outcome: how the last run or upload ended, shown once
+MODEL_CHOICE_KEY = "model_choice"  # the sidebar's chosen model: a zoo name, or OWN_CHOICE
+MODEL_PICKER_KEY = "model_picker"  # the sidebar's selectbox, which shows and sets the choice
+OWN_CHOICE = "own"  # the choice of the visitor's own model (zoo names never say "own")
+LIVE_HELD_KEY = "live_held"  # fingerprints of the models this browser page reports holding
+
+# A page's own state that is no widget's.
+SAMPLES_SEED = "sample_seed"  # a button press draws a new random set; the seed remembers it
+COMPARE_SEED = "compare_seed"
+LATENT_SEED = "latent_random_seed"
+GENERATE_SEED = "generate_seed"
+SLIDER_GENERATION_KEY = "latent_reset"  # bumping it gives the sliders fresh keys: a reset
+CANVAS_GENERATION_KEY = "canvas_generation"  # bumping it gives the canvas a fresh key: cleared
+THRESHOLD_MODEL_KEY = "detect_threshold_model"  # the fingerprint of the threshold's model
+
+# Widgets whose value code reads or sets outside their own call.
+BRUSH_KEY = "brush"  # the Draw page's brush; the live pad starts with it
+MODEL_UPLOAD_KEY = "model_upload"  # the Train page's uploader, read by its callback
+MAP_KEY = "generate_map"  # the 2-number map, whose click selection a callback reads
+MAP_SLIDER_KEYS = ("generate_z0", "generate_z1")  # the map's point, which a click sets
+
+
+# --- The drawing ---------------------------------------------------------------------------
+
+
+def drawing() -> np.ndarray | None:
+    """The visitor's last drawing (28x28 float32 in [0, 1]), or None."""
+    return st.session_state.get(DRAWING_KEY)
+
+
+def set_drawing(digit: np.ndarray | None) -> None:
+    """Keep ``digit`` as the drawing every page may use; None forgets it."""
+    if digit is None:
+        st.session_state.pop(DRAWING_KEY, None)
+    else:
+        st.session_state[DRAWING_KEY] = digit
+
+
+# --- The visitor's own model ---------------------------------------------------------------
+
+
+def own_model() -> Autoencoder | None:
+    """The model this session trained or uploaded, or None."""
+    return st.session_state.get(OWN_MODEL_KEY)
+
+
+def set_own_model(model: Autoencoder | None) -> None:
+    """The one way a visitor gets (or gives back) a model of their own.
+
+    A model becomes the one every page uses; None goes back to the zoo's and
+    drops the model's download too.
+    """
+    if model is None:
+        st.session_state.pop(OWN_MODEL_KEY, None)
+        st.session_state.pop(OWN_ZIP_KEY, None)
+        return
+    st.session_state[OWN_MODEL_KEY] = model
+    st.session_state[MODEL_CHOICE_KEY] = OWN_CHOICE
+
+
+def is_own(model: Autoencoder) -> bool:
+    """True for the very object that is this session's own model."""
+    return own_model() is model
+
+
+def own_zip(model: Autoencoder) -> bytes | None:
+    """The download kept for ``model``, if it is the one made last."""
+    kept = st.session_state.get(OWN_ZIP_KEY)
+    return kept[1] if kept is not None and kept[0] is model else None
+
+
+def keep_own_zip(model: Autoencoder, data: bytes) -> None:
+    st.session_state[OWN_ZIP_KEY] = (model, data)
+
+
+# --- The sidebar's choice of model ---------------------------------------------------------
+
+
+def model_choice() -> str | None:
+    """The chosen model: a zoo name, ``OWN_CHOICE``, or None before any choice."""
+    return st.session_state.get(MODEL_CHOICE_KEY)
+
+
+def set_model_choice(choice: str) -> None:
+    st.session_state[MODEL_CHOICE_KEY] = choice
+
+
+def show_choice_in_picker(choice: str) -> None:
+    """Before the picker is drawn: it starts from the choice (it has no default argument)."""
+    st.session_state[MODEL_PICKER_KEY] = choice
+
+
+def picked_model() -> str:
+    """The picker's value, in its callback."""
+    return st.session_state[MODEL_PICKER_KEY]
+
+
+# --- The training run and how it ended -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How the last training run or upload ended, to be shown once."""
+
+    kind: Literal["success", "warning", "error"]
+    message: str
+    trained: bool = False  # a run finished and its model is the visitor's
+
+
+def training_job() -> TrainingJob | None:
+    return st.session_state.get(JOB_KEY)
+
+
+def set_training_job(job: TrainingJob | None) -> None:
+    if job is None:
+        st.session_state.pop(JOB_KEY, None)
+    else:
+        st.session_state[JOB_KEY] = job
+
+
+def set_outcome(outcome: Outcome) -> None:
+    st.session_state[OUTCOME_KEY] = outcome
+
+
+def pop_outcome() -> Outcome | None:
+    """The outcome not shown yet, which is then forgotten."""
+    return st.session_state.pop(OUTCOME_KEY, None)
+
+
+# --- Small state of one page ----------------------------------------------------------------
+
+
+def seed(key: str) -> int:
+    """The random seed under ``key`` (0 until a new one is drawn)."""
+    return st.session_state.setdefault(key, 0)
+
+
+def new_seed(key: str) -> None:
+    """Draw a new random seed under ``key``: a new random set on the next use."""
+    st.session_state[key] = int(np.random.default_rng().integers(2**31))
+
+
+def generation(key: str) -> int:
+    """A counter that widget keys include: bumped, the widgets start afresh."""
+    return st.session_state.setdefault(key, 0)
+
+
+def bump_generation(key: str) -> None:
+    st.session_state[key] = st.session_state.get(key, 0) + 1
+
+
+def live_held() -> list[str]:
+    """The fingerprints of the models this browser page reports holding."""
+    return list(st.session_state.get(LIVE_HELD_KEY, []))
+
+
+def set_live_held(fingerprints: list[str]) -> None:
+    st.session_state[LIVE_HELD_KEY] = list(fingerprints)
+
+
+def threshold_model_changed(fingerprint: str) -> bool:
+    """Remember ``fingerprint`` as the threshold's model; True if another one was before."""
+    previous = st.session_state.get(THRESHOLD_MODEL_KEY)
+    st.session_state[THRESHOLD_MODEL_KEY] = fingerprint
+    return previous not in (None, fingerprint)
+
+
+def brush(default: str) -> str:
+    """The Draw page's brush (its widget's value), ``default`` before the widget is drawn."""
+    return st.session_state.get(BRUSH_KEY, default)
+
+
+def uploaded_model_file() -> Any:
+    """The Train page's uploaded zip (an UploadedFile), or None."""
+    return st.session_state.get(MODEL_UPLOAD_KEY)
+
+
+def map_selection(selection: str) -> list[dict[str, float]]:
+    """The points of ``selection`` clicked on the Generate page's map."""
+    return st.session_state[MAP_KEY]["selection"].get(selection) or []
+
+
+def set_map_point(point: tuple[float, float]) -> None:
+    """Move the map's sliders to ``point`` (in a callback, before they are drawn)."""
+    for key, value in zip(MAP_SLIDER_KEYS, point, strict=True):
+        st.session_state[key] = value
+
+
+def start_map_point() -> None:
+    """The map's sliders start at 0 (they take no value argument: a click sets them)."""
+    for key in MAP_SLIDER_KEYS:
+        st.session_state.setdefault(key, 0.0)
