@@ -1,4 +1,4 @@
-"""Command line: ``python -m autoencoder train|evaluate|zoo``.
+"""Command line: ``python -m autoencoder train|evaluate|zoo|export``.
 
 The training flags are generated from ``Config``'s fields, so a new setting
 is a new flag without restating it here; ``--config FILE`` takes them all
@@ -184,6 +184,21 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--only", nargs="+", metavar="NAME", help="build only these models")
     build.add_argument("--data-dir", type=Path, metavar="DIR", help="folder of <dataset>.npz")
     build.add_argument("--out", type=Path, metavar="DIR", help="default: assets/zoo")
+
+    export = commands.add_parser(
+        "export",
+        help="save a model as a .keras file that plain Keras loads",
+        description="Save a model as a .keras file (keras.models.load_model opens it with no "
+        "other package; its encoder and decoder are named sub-models), or as a .zip of that "
+        "file, a README and a runnable example.",
+    )
+    export.add_argument(
+        "--model", type=Path, default=DEFAULT_MODEL_DIR, metavar="DIR",
+        help="model folder (default: the shipped model)",
+    )  # fmt: skip
+    export.add_argument(
+        "--out", type=Path, required=True, metavar="FILE", help="FILE.keras, or FILE.zip"
+    )
     return parser
 
 
@@ -194,6 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _train(arguments)
         if arguments.command == "zoo":
             return _zoo(arguments)
+        if arguments.command == "export":
+            return _export(arguments)
         return _evaluate(arguments)
     except (ModelLoadError, DatasetUnavailableError, FileNotFoundError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -290,3 +307,35 @@ def _zoo(arguments: argparse.Namespace) -> int:
         return 0
     zoo.build(names=arguments.only, data_dir=arguments.data_dir, out=arguments.out)
     return 0
+
+def _export(arguments: argparse.Namespace) -> int:
+    from autoencoder import keras_file
+
+    model = load_model(arguments.model)
+    out: Path = arguments.out
+    if out.suffix not in (keras_file.SUFFIX, ".zip"):
+        raise ValueError(f"{out}: name the file FILE.keras, or FILE.zip for the bundle")
+    try:
+        import keras  # noqa: F401  (only to say clearly when it is missing)
+    except ImportError:
+        print("error: exporting needs TensorFlow: pip install tensorflow", file=sys.stderr)
+        return keras_file.NO_KERAS_EXIT
+    if out.suffix == keras_file.SUFFIX:
+        keras_file.write_keras_file(model, out)
+    else:
+        import tempfile
+
+        from autoencoder.files import atomic_write_bytes
+
+        with tempfile.TemporaryDirectory() as folder:
+            made = keras_file.write_keras_file(model, Path(folder) / f"model{keras_file.SUFFIX}")
+            bundle = keras_file.bundle_bytes(model, made.read_bytes(), _bundle_name(out))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(out, bundle)
+    print(f"saved {out.resolve()}")
+    return 0
+
+
+def _bundle_name(out: Path) -> str:
+    name = "".join(char if char.isalnum() or char in "-_" else "-" for char in out.stem)
+    return name[:64] or "autoencoder"

@@ -1,7 +1,8 @@
-"""Load MNIST or Fashion-MNIST: uint8 pixels, flattened to 784, and labels.
+"""Load a dataset of 28x28 images (MNIST, Fashion-MNIST, one's own): uint8 rows of 784, labels.
 
 Where the data comes from, in order:
-1. an explicit ``.npz`` path (the layout of Keras' ``mnist.npz``);
+1. an explicit ``.npz`` path (the layout of Keras' ``mnist.npz``), or a visitor's
+   own file, from memory (:func:`dataset_from_bytes`); its labels are optional;
 2. ``$AUTOENCODER_DATA_DIR/<name>.npz``;
 3. ``keras.datasets`` (downloads once). The download runs in a child process
    and is cached as an ``.npz``, so loading data never imports TensorFlow into
@@ -18,12 +19,16 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
+import io
 import os
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -44,8 +49,15 @@ from autoencoder.files import (
 DATA_DIR_ENV = "AUTOENCODER_DATA_DIR"
 CACHE_DIR_ENV = "AUTOENCODER_CACHE_DIR"
 KEYS = ("x_train", "y_train", "x_test", "y_test")
+IMAGE_KEYS = ("x_train", "x_test")
+LABEL_KEYS = ("y_train", "y_test")  # optional: both or neither
 MAX_IMAGES = 100_000  # per split (MNIST has 60,000 training images): 78 MB as uint8
 MAX_MEMBERS = 16  # a Keras-layout .npz holds 4 arrays
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # a visitor's file; MNIST's own, compressed, is 11 MB
+UPLOAD_ADVICE = (
+    "save 28x28 uint8 images as x_train and x_test (labels 0-9 as y_train and y_test, "
+    "if any) with numpy.savez"
+)
 DOWNLOAD_TIMEOUT_SECONDS = 600
 RETRY_DOWNLOAD_SECONDS = 600
 CLASS_NAMES = {
@@ -72,9 +84,13 @@ class DatasetUnavailableError(RuntimeError):
     """No local copy was given and the download failed (offline, say)."""
 
 
+class DatasetFileError(ValueError):
+    """A visitor's dataset file is unusable: one sentence that says what to do, no path."""
+
+
 @dataclass(frozen=True)
 class Split:
-    """Images as read-only uint8 rows of 784 pixels, and their labels (uint8, 0-9).
+    """Images as read-only uint8 rows of 784 pixels, and their labels (uint8, 0-9) if any.
 
     ``images`` is the float32 form in [0, 1] that a model takes, made on first
     use: 4 bytes a pixel (190 MB for MNIST's training split), which training
@@ -82,10 +98,10 @@ class Split:
     """
 
     pixels: np.ndarray
-    labels: np.ndarray
+    labels: np.ndarray | None = None  # a visitor's own dataset may have none
 
     def __len__(self) -> int:
-        return len(self.labels)
+        return len(self.pixels)
 
     @functools.cached_property
     def images(self) -> np.ndarray:
@@ -100,12 +116,17 @@ class Dataset:
     name: str
     train: Split | None  # None when loaded with include_train=False
     test: Split
-    source: Path  # the .npz file the arrays were read from
+    source: Path | None  # the .npz file the arrays were read from (None: from memory)
     sha256: str
 
     @property
     def class_names(self) -> tuple[str, ...]:
         return CLASS_NAMES[self.name]
+
+    @property
+    def has_labels(self) -> bool:
+        """Whether the images come with labels (MNIST's do; a visitor's file may not)."""
+        return self.test.labels is not None
 
 
 def load_dataset(
@@ -168,60 +189,92 @@ def read_npz(path: Path, *, name: str = "mnist", include_train: bool = True) -> 
     Every header is checked before any array data is read, and only the
     arrays of the splits asked for are read.
     """
-    splits = ("train", "test") if include_train else ("test",)
     try:
         digest = file_sha256(path)
-        with open(path, "rb") as stream, contextlib.ExitStack() as stack:
-            if stream.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
-                raise ValueError(f"{path}: a single .npy array, not an .npz archive with {KEYS}")
-            try:
-                archive = stack.enter_context(
-                    open_zip(stream, max_members=MAX_MEMBERS, what="the archive")
-                )
-            except BadFileError as problem:
-                raise ValueError(f"{path}: not a readable .npz archive ({problem})") from None
-            members = npz_members(archive, "the archive")
-            missing = [key for key in KEYS if key not in members]
-            if missing:
-                raise ValueError(
-                    f"{path}: missing keys {', '.join(missing)} "
-                    f"(expected the layout of Keras' mnist.npz: {', '.join(KEYS)})"
-                )
-            headers = {
-                key: read_npy_header(archive, members[key], key)
-                for split in splits
-                for key in (f"x_{split}", f"y_{split}")
-            }
-            for split in splits:
-                _check_headers(headers[f"x_{split}"], headers[f"y_{split}"], split)
-            arrays = {
-                key: read_npy_array(archive, members[key], header, key)
-                for key, header in headers.items()
-            }
+        with open(path, "rb") as stream:
+            return _read_archive(stream, name, include_train, source=path, digest=digest)
     except BadFileError as problem:
         raise ValueError(f"{path}: {problem}") from None
     except OSError as error:
         raise ValueError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def dataset_from_bytes(data: bytes, *, name: str = "mnist", include_train: bool = True) -> Dataset:
+    """A visitor's own ``.npz`` (Keras' MNIST layout, labels optional), read from memory.
+
+    The same bounded reader as :func:`read_npz`, after a size check; a bad
+    file raises :class:`DatasetFileError`, one sentence that names no path.
+    """
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise DatasetFileError(
+            f"The file is {len(data) / 2**20:.1f} MB, and a dataset is at most "
+            f"{MAX_UPLOAD_BYTES // 2**20} MB; {UPLOAD_ADVICE}."
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        return _read_archive(io.BytesIO(data), name, include_train, source=None, digest=digest)
+    except BadFileError as problem:
+        raise DatasetFileError(f"Not a usable dataset: {problem}; {UPLOAD_ADVICE}.") from None
+
+
+def _read_archive(
+    stream: BinaryIO, name: str, include_train: bool, *, source: Path | None, digest: str
+) -> Dataset:
+    """The reader behind both entry points; every problem is a ``BadFileError``."""
+    splits = ("train", "test") if include_train else ("test",)
+    if stream.read(len(_NPY_MAGIC)) == _NPY_MAGIC:
+        raise BadFileError(f"a single .npy array, not an .npz archive of {', '.join(KEYS)}")
+    with contextlib.ExitStack() as stack:
+        try:
+            archive = stack.enter_context(
+                open_zip(stream, max_members=MAX_MEMBERS, what="the archive")
+            )
+        except BadFileError as problem:
+            raise BadFileError(f"not a readable .npz archive ({problem})") from None
+        members = npz_members(archive, "the archive")
+        wanted = [f"x_{split}" for split in splits]
+        if _labelled(members):
+            wanted += [f"y_{split}" for split in splits]
+        headers = {key: read_npy_header(archive, members[key], key) for key in wanted}
+        for split in splits:
+            _check_headers(headers[f"x_{split}"], headers.get(f"y_{split}"), split)
+        arrays = {
+            key: read_npy_array(archive, members[key], header, key)
+            for key, header in headers.items()
+        }
     loaded = {}
     for split in splits:
-        labels = arrays[f"y_{split}"]
-        if labels.min() < 0 or labels.max() > 9:
-            raise ValueError(f"{path}: y_{split} must hold integer class labels 0-9")
-        pixels = arrays[f"x_{split}"].reshape(len(labels), INPUT_DIM)
+        labels = arrays.get(f"y_{split}")
+        if labels is not None:
+            if labels.min() < 0 or labels.max() > 9:
+                raise BadFileError(f"y_{split} must hold integer class labels 0-9")
+            labels = labels.astype(np.uint8)
+            labels.flags.writeable = False
+        images = arrays[f"x_{split}"]
+        pixels = images.reshape(len(images), INPUT_DIM)
         pixels.flags.writeable = False  # shared by every page that reads the data
-        labels = labels.astype(np.uint8)
-        labels.flags.writeable = False
         loaded[split] = Split(pixels=pixels, labels=labels)
     return Dataset(
-        name=name,
-        train=loaded.get("train"),
-        test=loaded["test"],
-        source=path,
-        sha256=digest,
+        name=name, train=loaded.get("train"), test=loaded["test"], source=source, sha256=digest
     )
 
 
-def _check_headers(images: NpyHeader, labels: NpyHeader, split: str) -> None:
+def _labelled(members: dict[str, zipfile.ZipInfo]) -> bool:
+    """Whether the archive has labels: images are required, labels for both splits or neither."""
+    missing = [key for key in IMAGE_KEYS if key not in members]
+    if missing:
+        raise BadFileError(
+            f"missing keys {', '.join(missing)} (expected the layout of Keras' mnist.npz: "
+            f"{', '.join(KEYS)}, the labels optional)"
+        )
+    given = [key for key in LABEL_KEYS if key in members]
+    if len(given) == 1:
+        other = next(key for key in LABEL_KEYS if key not in members)
+        raise BadFileError(f"{given[0]} is given without {other} (label both splits or neither)")
+    return bool(given)
+
+
+def _check_headers(images: NpyHeader, labels: NpyHeader | None, split: str) -> None:
     """Shapes and dtypes of one split, from the headers alone (BadFileError names the array)."""
     expected = f"(n, {IMAGE_SIDE}, {IMAGE_SIDE}) uint8"
     if len(images.shape) != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
@@ -235,6 +288,8 @@ def _check_headers(images: NpyHeader, labels: NpyHeader, split: str) -> None:
         raise BadFileError(
             f"x_{split} holds {short(count)} images; at most {MAX_IMAGES:,} are read"
         )
+    if labels is None:
+        return
     if labels.shape != (count,):
         raise BadFileError(
             f"y_{split} has shape {short(labels.shape)}, expected ({count},) to match x_{split}"
