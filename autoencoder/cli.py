@@ -26,6 +26,7 @@ from autoencoder.config import (
     Config,
 )
 from autoencoder.data import DATA_DIR_ENV, DatasetUnavailableError, load_dataset
+from autoencoder.likelihood import NLL_SAMPLES
 
 HEARTBEAT_SECONDS = 30
 DATA_HELP = (
@@ -48,6 +49,7 @@ FIELD_HELP = {
     "beta": "weight of a VAE's KL term",
     "noise": "denoising: gaussian:STD or mask:FRACTION (default: none)",
     "schedule": "the learning rate: constant, or a cosine decay to zero over the run",
+    "binarize": "train on pixels drawn black or white anew each epoch (grey level = probability)",
     "seed": "random seed (same seed, same model)",
 }
 
@@ -172,6 +174,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--dataset", choices=DATASETS, help="default: the dataset the model was trained on"
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument(
+        "--nll-samples",
+        type=int,
+        default=NLL_SAMPLES,
+        metavar="K",
+        help="codes per image for a binarised VAE's importance-sampled NLL "
+        f"(default: {NLL_SAMPLES}, as VAE papers report it; 0 skips it)",
+    )
 
     zoo = commands.add_parser(
         "zoo",
@@ -184,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--only", nargs="+", metavar="NAME", help="build only these models")
     build.add_argument("--data-dir", type=Path, metavar="DIR", help="folder of <dataset>.npz")
     build.add_argument("--out", type=Path, metavar="DIR", help="default: assets/zoo")
+    scored = zoo_commands.add_parser(
+        "detection",
+        help="score the built models as detectors, once, into assets/zoo/detection.json",
+    )
+    scored.add_argument("--only", nargs="+", metavar="NAME", help="score only these models")
 
     export = commands.add_parser(
         "export",
@@ -280,7 +295,9 @@ def _evaluate(arguments: argparse.Namespace) -> int:
     model = load_model(arguments.model)
     name = arguments.dataset or model.config.dataset
     test = load_dataset(name, arguments.data, include_train=False).test
-    summary = headline(evaluate(model, test))
+    if arguments.nll_samples < 0:
+        raise ValueError(f"--nll-samples must be 0 or more, got {arguments.nll_samples}")
+    summary = headline(evaluate(model, test, nll_samples=arguments.nll_samples or None))
     result = {"model": str(Path(arguments.model).resolve()), "dataset": name, **summary}
     if arguments.json:
         print(json.dumps(result))
@@ -304,6 +321,11 @@ def _zoo(arguments: argparse.Namespace) -> int:
                 f"psnr {figures['psnr']:.2f} dB  bce {figures['val_bce']:.4f}  "
                 f"{entry['description']}"
             )
+        return 0
+    if arguments.zoo_command == "detection":
+        from autoencoder import detection_summary
+
+        detection_summary.build(names=arguments.only)
         return 0
     zoo.build(names=arguments.only, data_dir=arguments.data_dir, out=arguments.out)
     return 0

@@ -1,7 +1,10 @@
-"""A model's test figures: reconstruction error, a VAE's ELBO, a denoiser's gain.
+"""A model's test figures: reconstruction error, a VAE's ELBO and NLL, a denoiser's gain.
 
 What training records, ``python -m autoencoder evaluate`` prints and the zoo's
 manifest lists all come from ``evaluate``, so they agree to the last digit.
+A model trained on binarised images is scored on the test images binarised
+with a fixed seed (``likelihood.binarized``), so its ELBO is a bound on the
+likelihood of that data and its NLL the importance-sampled estimate of it.
 """
 
 from __future__ import annotations
@@ -10,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from autoencoder import metrics
-from autoencoder.config import INPUT_DIM
+from autoencoder import likelihood, metrics
+from autoencoder.config import INPUT_DIM, Config
 from autoencoder.data import Split
 from autoencoder.network import Autoencoder
 from autoencoder.noise import corrupt
@@ -19,21 +22,42 @@ from autoencoder.noise import corrupt
 EVALUATION_SEED = 0  # the noise and the VAE's code samples are drawn from this seed
 
 
-def evaluate(model: Autoencoder, test: Split) -> dict[str, Any]:
+def test_pixels(config: Config, test: Split) -> np.ndarray:
+    """The test images a model is scored on: binarised (fixed seed) if it trained so."""
+    return likelihood.binarized(test.pixels) if config.binarize else test.pixels
+
+
+def evaluate(
+    model: Autoencoder, test: Split, nll_samples: int | None = likelihood.NLL_SAMPLES
+) -> dict[str, Any]:
     """Mean BCE, MSE, PSNR and BCE percentiles; a VAE's negative ELBO in nats per
     image; for a denoising model, PSNR on noisy test images against the clean ones.
+
+    A VAE trained on binarised images also gets its importance-sampled NLL
+    (``nll``, nats per image, from ``nll_samples`` codes per image; None skips
+    it), the Monte Carlo standard error of that mean (``nll_se``) and the
+    standard error over test images (``nll_test_se``).
 
     Chunk by chunk from the uint8 pixels: a training child calls this at its
     memory peak, and the whole test set in float32 (with its reconstructions,
     noisy copies and their outputs) would add over 100 MB there.
     """
-    summary: dict[str, Any] = metrics.summary(*metrics.score(test.pixels, model.reconstruct))
+    pixels = test_pixels(model.config, test)
+    summary: dict[str, Any] = metrics.summary(*metrics.score(pixels, model.reconstruct))
     if model.config.variational:
-        summary["neg_elbo"] = negative_elbo(model, test.pixels)
+        summary["neg_elbo"] = negative_elbo(model, pixels)
+    if model.config.variational and model.config.binarize and nll_samples:
+        estimate = likelihood.negative_log_likelihood(
+            model, pixels, samples=nll_samples, seed=EVALUATION_SEED
+        )
+        summary["nll"] = estimate.mean
+        summary["nll_se"] = estimate.standard_error
+        summary["nll_test_se"] = estimate.test_set_error
+        summary["nll_samples"] = nll_samples
     if model.config.denoising:
         rng = np.random.default_rng(EVALUATION_SEED)
         noisy_mse, denoised_mse = [], []
-        for clean in metrics.chunks(test.pixels):
+        for clean in metrics.chunks(pixels):
             noisy = corrupt(clean, model.config.noise, model.config.noise_level, rng)
             noisy_mse.append(metrics.mse_per_image(clean, noisy))
             denoised_mse.append(metrics.mse_per_image(clean, model.reconstruct(noisy)))

@@ -5,7 +5,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from autoencoder import metrics
+from autoencoder import likelihood, metrics
 from autoencoder.config import INPUT_DIM, Config
 from autoencoder.data import Split
 from autoencoder.evaluation import EVALUATION_SEED, evaluate
@@ -62,3 +62,26 @@ def test_evaluation_never_holds_the_test_set_in_float32():
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert peak < 32 * 2**20, f"evaluation peaked at {peak / 2**20:.0f} MB"
+
+
+BINARY_VAE = Config(
+    hidden_units=(8,), latent_dim=3, code_activation="linear", variational=True, binarize=True
+)
+
+
+def test_a_binarised_vae_is_scored_on_binarised_images_with_its_nll():
+    model, test = random_model(BINARY_VAE), split(300)
+    got = evaluate(model, test, nll_samples=64)
+    binary = likelihood.binarized(test.pixels)
+    floats = metrics.unit_floats(binary)
+    assert got["val_bce"] == pytest.approx(
+        float(np.mean(metrics.bce_per_image(floats, model.reconstruct(floats)))), rel=1e-6
+    )
+    estimate = likelihood.negative_log_likelihood(model, binary, samples=64, seed=EVALUATION_SEED)
+    assert got["nll"] == pytest.approx(estimate.mean)
+    assert got["nll_se"] == pytest.approx(estimate.standard_error)
+    assert got["nll_samples"] == 64
+    # 64 codes per image bound the likelihood more tightly than the one-sample ELBO.
+    assert got["nll"] < got["neg_elbo"]
+    assert "nll" not in evaluate(model, test, nll_samples=None)
+    assert "nll" not in evaluate(random_model(VAE), test, nll_samples=64)  # grey: no likelihood

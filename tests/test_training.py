@@ -187,3 +187,33 @@ def test_refuses_a_dataset_without_training_images(tiny_dataset):
 
     with pytest.raises(ValueError, match="without its training split"):
         train(replace(tiny_dataset, train=None), TINY)
+
+
+def test_binarisation_draws_black_or_white_anew_for_each_batch():
+    import tensorflow as tf
+
+    from autoencoder.training import _binarization
+
+    binarize = _binarization(Config(binarize=True, seed=5), images=1000)
+    grey = tf.fill([64, 784], 0.25)
+    first = binarize(grey, tf.range(64)).numpy()
+    assert set(np.unique(first)) == {0.0, 1.0}
+    assert abs(first.mean() - 0.25) < 0.01
+    np.testing.assert_array_equal(binarize(grey, tf.range(64)).numpy(), first)  # seeded
+    assert not np.array_equal(binarize(grey, tf.range(64) + 1).numpy(), first)  # other rows
+    assert _binarization(Config(), images=1000)(grey, tf.range(64)) is grey  # grey stays grey
+
+
+def test_a_binarised_vae_validates_on_the_fixed_binarisation(tiny_dataset):
+    from autoencoder import evaluation
+
+    config = Config(hidden_units=(32,), latent_dim=2, code_activation="linear",
+                    variational=True, binarize=True, epochs=1, batch_size=64)  # fmt: skip
+    model = train(tiny_dataset, config)
+    metrics = model.record["metrics"]
+    assert "nll" not in metrics  # training skips the slow estimate
+    # The validation loss is the negative ELBO per pixel on the binarised test images.
+    again = evaluation.evaluate(model, tiny_dataset.test, nll_samples=None)
+    assert model.record["history"]["val_loss"][0] == pytest.approx(
+        again["neg_elbo"] / 784, rel=0.05
+    )
