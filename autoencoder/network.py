@@ -243,6 +243,37 @@ class Autoencoder:
         output = self._batched(lambda rows: self._decode(self._encode(rows)), batch)
         return output.reshape(np.shape(images))
 
+    def activations(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        """Every layer's output for one image (784 or 28x28) or a batch, in order, by layer name.
+
+        Encoder, code (a VAE's ``latent_mean`` then ``latent_log_var``), decoder
+        from its mean: what components/live/layers.js shows. Dense outputs are
+        (n, units), convolutions' NHWC (n, side, side, channels); PCA has the two
+        layers export.py gives it, ``pca_encode`` and ``pca_decode``. One image in,
+        no batch axis out. Meant for a few images: nothing is chunked.
+        """
+        batch, single = _as_image_batch(images)
+        outputs: dict[str, np.ndarray] = {}
+        if self.config.family == "pca":
+            outputs["pca_encode"] = self._encode(batch)
+            outputs["pca_decode"] = self._decode(outputs["pca_encode"])
+        else:
+            hidden = batch.reshape(-1, IMAGE_SIDE, IMAGE_SIDE, 1) if self.config.filters else batch
+            for layer in encoder_layers(self.config):
+                if layer.kind == "dense" and hidden.ndim > 2:
+                    hidden = hidden.reshape(len(batch), -1)  # NHWC flattened, as Keras' Flatten
+                hidden = outputs[layer.name] = self._apply(layer, hidden)
+            hidden = hidden.reshape(len(batch), -1)
+            for layer in code_layers(self.config):
+                outputs[layer.name] = self._apply(layer, hidden)
+            hidden = outputs[code_layers(self.config)[0].name]
+            for layer in decoder_layers(self.config):
+                if layer.kind == "deconv" and hidden.ndim == 2:
+                    side, channels = conv_grid(self.config)
+                    hidden = hidden.reshape(-1, side, side, channels)
+                hidden = outputs[layer.name] = self._apply(layer, hidden)
+        return {name: value[0] if single else value for name, value in outputs.items()}
+
     @staticmethod
     def _batched(function: Any, rows: np.ndarray) -> np.ndarray:
         if len(rows) <= BATCH:

@@ -27,6 +27,8 @@ function loadModel(payload) {
     imageSide: payload.image_side,
     encoder: load(payload.encoder),
     decoder: load(payload.decoder),
+    // A VAE's log-variance head (autoencoder/inside.py adds it): only the layers view reads it.
+    spread: payload.spread ? load([payload.spread])[0] : null,
   };
 }
 
@@ -40,11 +42,13 @@ function decode(model, code) {
 
 function forward(layers, input) {
   let values = input;
-  for (const layer of layers) {
-    const apply = layer.kind === "dense" ? dense : layer.kind === "conv" ? conv : deconv;
-    values = activate(apply(layer, values), layer.activation);
-  }
+  for (const layer of layers) values = applyLayer(layer, values);
   return values;
+}
+
+function applyLayer(layer, input) {
+  const apply = layer.kind === "dense" ? dense : layer.kind === "conv" ? conv : deconv;
+  return activate(apply(layer, input), layer.activation);
 }
 
 function dense(layer, input) {

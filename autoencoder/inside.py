@@ -1,0 +1,124 @@
+"""Inside the network: what a unit responds to and what it paints, as pictures.
+
+The layers view (components/live/layers.js, and the server's version of it)
+shows every layer's outputs (``Autoencoder.activations``) and, for one unit
+picked, either its incoming weights (a unit of the first layer: a 28x28
+picture of the pixels that excite it, or a 3x3 filter for a convolution) or,
+for a code unit, what it paints: the decoder's response to that unit alone,
+moved a step either way around the current code. The JavaScript computes the
+same from the same weights; this module is its reference.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from autoencoder import export
+from autoencoder.config import IMAGE_SIDE
+from autoencoder.latent import LatentStatistics
+from autoencoder.network import Autoencoder, code_layers, encoder_layers
+
+PRIOR_STEP = 1.0  # a VAE's code unit moves by one standard deviation of its N(0, 1) prior
+
+
+def payload_extras(model: Autoencoder) -> dict[str, Any]:
+    """What the layers view needs beyond export.payload: a VAE's log-variance head (the
+    code's spread), as a layer of the same form; nothing for other models."""
+    if not model.config.variational:
+        return {}
+    head = code_layers(model.config)[1]
+    return {
+        "spread": {
+            "name": head.name,
+            "kind": head.kind,
+            "fan_in": head.fan_in,
+            "units": head.units,
+            "activation": head.activation,
+            "kernel": export.floats(model.weights[f"{head.name}.kernel"]),
+            "bias": export.floats(model.weights[f"{head.name}.bias"]),
+        }
+    }
+
+
+def first_layer(model: Autoencoder) -> str:
+    """The name of the layer the pixels feed (``pca_encode`` for PCA, as export.py names it)."""
+    if model.config.family == "pca":
+        return "pca_encode"
+    return [*encoder_layers(model.config), *code_layers(model.config)][0].name
+
+
+def incoming_weights(model: Autoencoder, unit: int) -> np.ndarray:
+    """The weights from the pixels into ``unit`` of the first layer.
+
+    (28, 28) for a dense first layer (PCA's: the unit's component), (3, 3) for a
+    convolution (its one input channel is the image). Positive weights are
+    pixels whose ink raises the unit's output.
+    """
+    if model.config.family == "pca":
+        kernel = model.weights["pca.components"].T  # (784, latent_dim), as export.py sends it
+    else:
+        kernel = model.weights[f"{first_layer(model)}.kernel"]
+    units = kernel.shape[-1]
+    if not 0 <= unit < units:
+        raise ValueError(f"the first layer has units 0 to {units - 1}, got {unit}")
+    if kernel.ndim == 4:  # (3, 3, 1, filters)
+        return kernel[:, :, 0, unit].copy()
+    return kernel[:, unit].reshape(IMAGE_SIDE, IMAGE_SIDE).copy()
+
+
+def paint_steps(model: Autoencoder, stats: LatentStatistics | None = None) -> np.ndarray:
+    """How far each code unit is moved to see what it paints: its spread over the test set
+    (``stats``), one prior standard deviation for a VAE, else 1; never 0 (a dead unit
+    still feeds the decoder when moved)."""
+    if model.config.variational or stats is None:
+        return np.full(model.latent_dim, PRIOR_STEP)
+    spread = np.asarray(stats.std, dtype=np.float64)
+    return np.where(spread > 0, spread, PRIOR_STEP)
+
+
+def paints(model: Autoencoder, code: np.ndarray, unit: int, step: float) -> np.ndarray:
+    """What code ``unit`` paints around ``code``: half the difference of the images decoded
+    with the unit moved ``step`` up and down, (784,) in [-1, 1]. Positive: ink the unit
+    adds as it grows; negative: ink it takes away."""
+    code = np.asarray(code, dtype=np.float32).reshape(-1)
+    if not 0 <= unit < model.latent_dim:
+        raise ValueError(f"the code has units 0 to {model.latent_dim - 1}, got {unit}")
+    moved = np.stack([code, code])
+    moved[0, unit] += step
+    moved[1, unit] -= step
+    up, down = model.decode(moved)
+    return (up - down) / 2
+
+
+def layer_grid(values: np.ndarray) -> np.ndarray:
+    """One layer's output (one image's: (units,) or (side, side, channels)) laid out as a 2-D
+    array in [-1, 1], scaled by its largest magnitude: feature maps side by side with a
+    gap of NaN between them, a dense layer's units in a near-square block, NaN past the
+    last unit. Layers.js lays its canvases out alike."""
+    array = np.asarray(values, dtype=np.float64)
+    peak = float(np.abs(array).max(initial=0)) or 1.0
+    if array.ndim == 3:
+        side, _, channels = array.shape
+        rows, columns = grid_shape(array.shape)
+        grid = np.full((rows * (side + 1) - 1, columns * (side + 1) - 1), np.nan)
+        for channel in range(channels):
+            top, left = divmod(channel, columns)
+            top, left = top * (side + 1), left * (side + 1)
+            grid[top : top + side, left : left + side] = array[:, :, channel] / peak
+        return grid
+    flat = array.reshape(-1)
+    rows, columns = grid_shape(flat.shape)
+    grid = np.full(rows * columns, np.nan)
+    grid[: len(flat)] = flat / peak
+    return grid.reshape(rows, columns)
+
+
+def grid_shape(shape: tuple[int, ...]) -> tuple[int, int]:
+    """Rows and columns of a layer's grid: one cell per channel of a convolution's
+    output, per unit of a dense layer's, as near square as they fit (columns first)."""
+    count = shape[-1] if len(shape) == 3 else math.prod(shape)
+    columns = math.ceil(math.sqrt(count))
+    return math.ceil(count / columns), columns

@@ -1,0 +1,119 @@
+"""components/live/'s JavaScript against the Python it mirrors, run in node: the seeded noise
+(noise.js against noise.corrupt_portable) and every layer's output, a unit's incoming weights
+and what a code unit paints (layers.js against Autoencoder.activations and inside.py), for one
+model of each family. The files are plain scripts, so node loads them as the browser does."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from typing import Any
+
+import numpy as np
+import pytest
+
+from autoencoder import export, inside, zoo
+from autoencoder.artifact import ModelLoadError
+from autoencoder.network import Autoencoder
+from autoencoder.noise import KINDS, corrupt_portable, uniforms
+from tests.conftest import ROOT, random_model
+
+COMPONENT_DIR = ROOT / "components" / "live"
+SCRIPTS = ("network.js", "pictures.js", "noise.js", "layers.js")
+FAMILIES = ["dense-32", "deep-32", "conv-32", "conv-deep-32", "vae-2", "vae-32", "pca-32"]
+TOLERANCE = 1e-4
+
+
+def run_js(function: str, argument: Any) -> Any:
+    """``function`` (JS source of a one-argument function) applied in node to ``argument``."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("no node on this machine")
+    scripts = "\n".join((COMPONENT_DIR / name).read_text(encoding="utf-8") for name in SCRIPTS)
+    program = (
+        f"{scripts}\nconst argument = JSON.parse(require('fs').readFileSync(0, 'utf8'));\n"
+        f"process.stdout.write(JSON.stringify(({function})(argument)));"
+    )
+    done = subprocess.run(
+        [node, "-e", program], input=json.dumps(argument), capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def zoo_or_random(name: str) -> Autoencoder:
+    """The zoo model if it is built, else one of the same settings with random weights."""
+    try:
+        return zoo.load(name)
+    except ModelLoadError:
+        return random_model(zoo.entry(name).config, seed=1)
+
+
+def test_the_uniforms_are_python_s_bit_for_bit():
+    seeds = [0, 1, 7, 12345, 2**31, 2**32 - 1]
+    got = run_js("(seeds) => seeds.map((seed) => Array.from(uniforms(seed, 4000)))", seeds)
+    for seed, values in zip(seeds, got, strict=True):
+        np.testing.assert_array_equal(np.array(values), uniforms(seed, 4000))
+    assert not np.array_equal(uniforms(0, 100), uniforms(1, 100))
+
+
+def test_the_browser_spoils_an_image_as_the_server_does():
+    rng = np.random.default_rng(3)
+    clean = (rng.random((3, 784)) ** 3).astype(np.float32)
+    cases = [
+        (kind, level, seed) for kind in KINDS for level in (0.05, 0.35, 1.0) for seed in (0, 9)
+    ]
+    got = run_js(
+        """([images, cases]) => cases.map(([kind, level, seed]) => images.map((image) =>
+            Array.from(corrupt(Float32Array.from(image), kind, level, noiseField(seed, 784)))))""",
+        [clean.tolist(), cases],
+    )
+    for (kind, level, seed), noisy in zip(cases, got, strict=True):
+        # The page spoils one image at a time, each with the page's seed.
+        expected = np.stack([corrupt_portable(image, kind, level, seed) for image in clean])
+        difference = np.abs(np.array(noisy, dtype=np.float32) - expected).max()
+        if kind == "gaussian":  # log and cos may differ in their last bit between the two
+            assert difference <= 1e-6, (kind, level, seed)
+        else:
+            assert difference == 0, (kind, level, seed)
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_every_layer_matches_python(name):
+    model = zoo_or_random(name)
+    rng = np.random.default_rng(0)
+    images = (rng.random((3, 784), dtype=np.float32) ** 3).astype(np.float32)
+    payload = export.payload(model) | inside.payload_extras(model)
+    first = payload["encoder"][0]["units"]
+    units = [0, model.latent_dim - 1]  # code units, and of the first layer's
+    fed = [0, first - 1]
+    got = run_js(
+        """([payload, images, units, fed]) => {
+            const model = loadModel(payload);
+            return images.map((image) => {
+                const outputs = layerOutputs(model, image);
+                const code = outputs.find((output) => output.layer === model.encoder.at(-1));
+                return {
+                    layers: outputs.map(({ layer, values }) =>
+                        [layer.name, outputShape(layer), Array.from(values)]),
+                    weights: fed.map((unit) => Array.from(incomingWeights(model, unit))),
+                    paints: units.map((unit) => Array.from(paints(model, code.values, unit, 0.7))),
+                };
+            });
+        }""",
+        [payload, images.tolist(), units, fed],
+    )
+    for image, result in zip(images, got, strict=True):
+        expected = model.activations(image)
+        assert [layer[0] for layer in result["layers"]] == list(expected)
+        for (layer, shape, values), want in zip(result["layers"], expected.values(), strict=True):
+            assert tuple(shape) == want.shape, layer
+            scale = max(1.0, float(np.abs(want).max()))  # hidden outputs are not bounded
+            assert np.abs(np.array(values).reshape(want.shape) - want).max() <= TOLERANCE * scale
+        for unit, weights in zip(fed, result["weights"], strict=True):
+            want = inside.incoming_weights(model, unit)
+            assert np.abs(np.array(weights).reshape(want.shape) - want).max() <= 1e-7
+        code = expected[payload["encoder"][-1]["name"]]  # latent, latent_mean or pca_encode
+        for unit, painted in zip(units, result["paints"], strict=True):
+            assert np.abs(np.array(painted) - inside.paints(model, code, unit, 0.7)).max() <= 1e-4
