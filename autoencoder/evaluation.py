@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from autoencoder import likelihood, metrics
+from autoencoder import likelihood, metrics, units
 from autoencoder.config import INPUT_DIM, Config
 from autoencoder.data import Split
 from autoencoder.network import Autoencoder
@@ -30,8 +30,9 @@ def test_pixels(config: Config, test: Split) -> np.ndarray:
 def evaluate(
     model: Autoencoder, test: Split, nll_samples: int | None = likelihood.NLL_SAMPLES
 ) -> dict[str, Any]:
-    """Mean BCE, MSE, PSNR and BCE percentiles; a VAE's negative ELBO in nats per
-    image; for a denoising model, PSNR on noisy test images against the clean ones.
+    """Mean BCE, MSE, PSNR and BCE percentiles, the squared error summed over an
+    image (``squared_error``); a VAE's negative ELBO in nats per image; for a
+    denoising model, PSNR on noisy test images against the clean ones.
 
     A VAE trained on binarised images also gets its importance-sampled NLL
     (``nll``, nats per image, from ``nll_samples`` codes per image; None skips
@@ -44,6 +45,7 @@ def evaluate(
     """
     pixels = test_pixels(model.config, test)
     summary: dict[str, Any] = metrics.summary(*metrics.score(pixels, model.reconstruct))
+    summary["squared_error"] = units.squared_error_per_image(summary["mse"])  # 2006's unit
     if model.config.variational:
         summary["neg_elbo"] = negative_elbo(model, pixels)
     if model.config.variational and model.config.binarize and nll_samples:

@@ -26,6 +26,7 @@ from autoencoder.evaluation import evaluate
 from autoencoder.files import atomic_write_bytes
 from autoencoder.network import Autoencoder
 from autoencoder.training import EpochReport
+from autoencoder.units import REFERENCES
 
 ZOO_DIR = Path(__file__).resolve().parent.parent / "assets" / "zoo"
 MANIFEST = "manifest.json"
@@ -168,6 +169,16 @@ def read_manifest(folder: Path | None = None) -> list[dict[str, Any]]:
     return sorted(models, key=lambda model: order.get(model["name"], len(order)))
 
 
+def read_references(folder: Path | None = None) -> list[dict[str, Any]]:
+    """Published results the rate-distortion chart marks beside the zoo (the 2006 deep
+    autoencoder): name, latent_dim, dataset, squared_error per image, mse, psnr."""
+    path = (folder or ZOO_DIR) / MANIFEST
+    try:
+        return list(json.loads(path.read_text()).get("references", []))
+    except FileNotFoundError:
+        return []
+
+
 def load(name: str, folder: Path | None = None) -> Autoencoder:
     """A zoo model by name (its folder under assets/zoo)."""
     entry(name)  # an unknown name never becomes a path
@@ -251,5 +262,6 @@ def _update_manifest(folder: Path, model_entry: dict[str, Any]) -> None:
         models.append(model_entry)
         order = {item.name: index for index, item in enumerate(ZOO)}
         models.sort(key=lambda model: order.get(model["name"], len(order)))
-        text = json.dumps({"models": models}, indent=1) + "\n"
+        references = [reference.to_dict() for reference in REFERENCES]
+        text = json.dumps({"models": models, "references": references}, indent=1) + "\n"
         atomic_write_bytes(folder / MANIFEST, text.encode())

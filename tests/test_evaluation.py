@@ -25,6 +25,7 @@ def whole_set_figures(model, test: Split) -> dict[str, float]:
     """The same figures from the whole test set at once, the plain way."""
     images = test.images
     figures = metrics.summarize(images, model.reconstruct(images))
+    figures["squared_error"] = figures["mse"] * INPUT_DIM
     if model.config.variational:
         mean, log_var = model.encode_distribution(images)
         rng = np.random.default_rng(EVALUATION_SEED)

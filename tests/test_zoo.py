@@ -11,7 +11,7 @@ from autoencoder.artifact import DEFAULT_MODEL_DIR
 from autoencoder.data import load_dataset
 from autoencoder.evaluation import evaluate
 
-MAX_ZOO_BYTES = 15 * 1024 * 1024
+MAX_ZOO_BYTES = 25 * 1024 * 1024
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,9 @@ def test_evaluate_reproduces_the_manifest(manifest, mnist_path):
     fashion = mnist_path.parent / "fashion_mnist.npz"
     tests["fashion_mnist"] = load_dataset("fashion_mnist", fashion, include_train=False).test
     for name, entry in manifest.items():
-        figures = evaluate(zoo.load(name), tests[entry["dataset"]])
+        # The NLL at k = 5000 costs about 25 CPU-minutes: `evaluate --json` reproduces it
+        # (same seed, same figure); here every other figure is checked.
+        figures = evaluate(zoo.load(name), tests[entry["dataset"]], nll_samples=None)
         for key, value in entry["metrics"].items():
             if key in figures:
                 np.testing.assert_allclose(figures[key], value, atol=1e-4, err_msg=f"{name} {key}")
@@ -104,6 +106,12 @@ def test_build_writes_models_and_manifest(tmp_path, monkeypatch, tiny_npz):
     zoo.build(["pca-2"], data_dir=tiny_npz.parent, out=out)  # a rebuild replaces its entry
     names = [entry["name"] for entry in json.loads((out / "manifest.json").read_text())["models"]]
     assert names == ["pca-2", "pca-4"]
+
+
+def test_the_manifest_marks_the_2006_point():
+    (deep,) = zoo.read_references()
+    assert (deep["latent_dim"], deep["squared_error"]) == (30, 3.00)
+    assert deep["psnr"] == pytest.approx(24.17, abs=0.01)
 
 
 def test_unknown_names_never_become_paths():
