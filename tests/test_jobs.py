@@ -18,6 +18,7 @@ import pytest
 
 from autoencoder import jobs
 from autoencoder.config import Config
+from autoencoder.jobs import capacity, supervisor
 from tests.conftest import ROOT
 
 QUICK = Config(hidden_units=(32,), latent_dim=2, epochs=2, batch_size=64)  # within the app's limits
@@ -60,7 +61,7 @@ def no_process(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a process was started")
 
-    monkeypatch.setattr(jobs.subprocess, "Popen", refuse)
+    monkeypatch.setattr(supervisor.subprocess, "Popen", refuse)
 
 
 # --- Running a job ---------------------------------------------------------------------------
@@ -310,7 +311,7 @@ def test_an_error_is_the_childs_own_words_not_tensorflows_log(tmp_path, log, say
     ("config", "train_limit", "says"),
     [
         (Config(hidden_units=(32,), epochs=31), None, "at most 30 epochs"),
-        (Config(hidden_units=(1024, 1024, 1024)), None, "hidden layers"),
+        (Config(hidden_units=(1024, 512)), None, "hidden layers"),
         (Config(hidden_units=(32,), batch_size=7), None, "batch size 7"),
         (Config(hidden_units=(32,), latent_dim=1), None, "code size"),
         (Config.for_family("pca", latent_dim=8), None, "family 'pca'"),
@@ -363,10 +364,10 @@ def test_a_child_runs_with_the_memory_saving_settings(monkeypatch, tmp_path, con
     def record(command, **kwargs):
         started.update(kwargs, command=command)
 
-    monkeypatch.setattr(jobs.subprocess, "Popen", record)
+    monkeypatch.setattr(supervisor.subprocess, "Popen", record)
     monkeypatch.setenv("MALLOC_ARENA_MAX", "64")  # the server's own setting does not leak in
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
-    jobs._spawn(config, None, tmp_path / "mnist.npz", tmp_path)
+    supervisor._spawn(config, None, tmp_path / "mnist.npz", tmp_path)
     environment = started["env"]
     assert environment["MALLOC_ARENA_MAX"] == "2"
     assert environment.get("MALLOC_MMAP_THRESHOLD_") == (str(2**20) if mapped else None)
@@ -376,7 +377,7 @@ def test_a_child_runs_with_the_memory_saving_settings(monkeypatch, tmp_path, con
 def test_a_child_runs_at_a_lower_cpu_priority_than_the_server():
     # The same preexec_fn as a training child's, on a child that only reports its niceness.
     report = "import os; print(os.getpriority(os.PRIO_PROCESS, 0))"
-    result = subprocess.run([sys.executable, "-c", report], preexec_fn=jobs._child_setup(),
+    result = subprocess.run([sys.executable, "-c", report], preexec_fn=supervisor._child_setup(),
                             capture_output=True, text=True, check=True)  # fmt: skip
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     assert int(result.stdout) == min(19, ours + jobs.CHILD_NICENESS)
@@ -390,7 +391,7 @@ def test_no_memory_for_a_run_means_no_training(no_process, monkeypatch, tiny_npz
 
 @pytest.mark.slow  # starts a TensorFlow training child
 def test_a_full_server_refuses_another_run(monkeypatch, tiny_npz):
-    monkeypatch.setattr(jobs, "training_slots", lambda: 1)
+    monkeypatch.setattr(capacity, "training_slots", lambda: 1)
     first = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     try:
         with pytest.raises(jobs.ServerBusyError, match="1 model is training"):
@@ -421,7 +422,7 @@ GIB = 2**30
     ],
 )
 def test_slots_follow_the_memory_the_app_may_use(monkeypatch, tmp_path, files, setting, slots):
-    monkeypatch.setattr(jobs, "_physical_memory_mb", lambda: 8192.0)
+    monkeypatch.setattr(capacity, "_physical_memory_mb", lambda: 8192.0)
     if setting is None:
         monkeypatch.delenv(jobs.MEMORY_ENV, raising=False)
     else:
@@ -446,7 +447,7 @@ def test_slots_never_go_below_zero_or_above_the_cap():
     (7200, True, True), (10, True, False), (10, False, True),
 ])  # fmt: skip
 def test_stale_folders_are_removed(monkeypatch, tmp_path, age, owner_alive, removed):
-    monkeypatch.setattr(jobs.tempfile, "gettempdir", lambda: str(tmp_path))
+    monkeypatch.setattr(supervisor.tempfile, "gettempdir", lambda: str(tmp_path))
     folder = tmp_path / f"{jobs.FOLDER_PREFIX}abc"
     folder.mkdir()
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -537,13 +538,13 @@ def finished_job(folder: Path, config: Config, seconds: list[float], images: int
     """A job of this server's supervisor whose child has ended after epochs of ``seconds``."""
     folder.mkdir()
     job = fake_job(folder, config, epoch_reports(*seconds), running=False, images=images)
-    with jobs._supervisor._jobs_lock:
-        jobs._supervisor._jobs.append(job)
+    with supervisor.current()._jobs_lock:
+        supervisor.current()._jobs.append(job)
     return job
 
 
 def test_a_finished_run_paces_the_estimates_after_it(monkeypatch, tmp_path):
-    monkeypatch.setattr(jobs, "_supervisor", jobs._Supervisor())
+    monkeypatch.setattr(supervisor, "_supervisor", supervisor._Supervisor())
     zoo = jobs.read_zoo_timings(zoo_manifest(tmp_path / "manifest.json"))
     config = Config(hidden_units=(64,), latent_dim=32, epochs=5)  # 105,392 parameters
     assert not jobs.estimate_seconds(config, 20_000, zoo, jobs.measured_runs()).on_this_server
@@ -558,7 +559,7 @@ def test_a_finished_run_paces_the_estimates_after_it(monkeypatch, tmp_path):
         job.cleanup()
         # A second cleanup racing the first (the reaper's and the page's) read the same
         # epochs before the folder went: the run still counts once.
-        jobs._supervisor.forget(job, timing)
+        supervisor.current().forget(job, timing)
     runs = jobs.measured_runs()
     assert [(run["epochs"], run["training_seconds"]) for run in runs] == [(2, 2.5)]  # no epoch 1
     assert runs[0]["compile_seconds"] == 9.0 - 1.25
@@ -582,7 +583,7 @@ def test_a_finished_run_paces_the_estimates_after_it(monkeypatch, tmp_path):
 
 
 def test_this_servers_runs_are_a_bounded_record(monkeypatch, tmp_path):
-    monkeypatch.setattr(jobs, "_supervisor", jobs._Supervisor())
+    monkeypatch.setattr(supervisor, "_supervisor", supervisor._Supervisor())
     for n in range(jobs.RUNS_KEPT + 5):
         finished_job(tmp_path / str(n), Config(), [5.0, float(n + 1)], images=1_000).cleanup()
     kept = [run["training_seconds"] for run in jobs.measured_runs()]

@@ -14,6 +14,7 @@ from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from autoencoder import jobs
 from autoencoder.artifact import model_to_zip
 from autoencoder.config import Config
+from autoencoder.jobs import estimates, supervisor
 from autoencoder.network import Autoencoder
 from tests.conftest import random_model
 from tests.views.conftest import open_app
@@ -53,7 +54,7 @@ def no_process(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a process was started")
 
-    monkeypatch.setattr(jobs.subprocess, "Popen", refuse)
+    monkeypatch.setattr(supervisor.subprocess, "Popen", refuse)
 
 
 @pytest.fixture
@@ -166,12 +167,12 @@ def manifest(path: Path) -> Path:
 
 
 def test_the_time_is_estimated_from_measured_runs_and_nothing_else(monkeypatch, tmp_path):
-    monkeypatch.setattr(jobs, "_supervisor", jobs._Supervisor())  # no runs finished yet
-    monkeypatch.setattr(jobs, "ZOO_MANIFEST", tmp_path / "missing.json")
+    monkeypatch.setattr(supervisor, "_supervisor", supervisor._Supervisor())  # no runs finished yet
+    monkeypatch.setattr(estimates, "ZOO_MANIFEST", tmp_path / "missing.json")
     app = open_app(PAGE)
     assert "About" not in texts(app.caption)
 
-    monkeypatch.setattr(jobs, "ZOO_MANIFEST", manifest(tmp_path / "manifest.json"))
+    monkeypatch.setattr(estimates, "ZOO_MANIFEST", manifest(tmp_path / "manifest.json"))
     app.run()
     # 20,000 images x 10 epochs at 0.1 ms per image and epoch, plus 8 s of TensorFlow.
     assert "About 28 s: 20,000 images" in texts(app.caption)
@@ -179,7 +180,7 @@ def test_the_time_is_estimated_from_measured_runs_and_nothing_else(monkeypatch, 
 
     # A run this server finished, set up alike, sets the pace from then on: 0.2 ms per
     # image and epoch, and 2 s more to compile in epoch 1.
-    jobs._supervisor._runs.append(
+    supervisor.current()._runs.append(
         {"name": "a run", "kind": "dense", "family": "dense", "parameters": 105_392,
          "batch_size": 256, "denoising": False, "epochs": 2, "train_images": 20_000,
          "training_seconds": 8.0, "compile_seconds": 2.0}
