@@ -26,6 +26,7 @@ from autoencoder.evaluation import evaluate
 from autoencoder.files import atomic_write_bytes
 from autoencoder.network import Autoencoder
 from autoencoder.training import EpochReport
+from autoencoder.units import REFERENCES
 
 ZOO_DIR = Path(__file__).resolve().parent.parent / "assets" / "zoo"
 MANIFEST = "manifest.json"
@@ -136,6 +137,14 @@ def _entries() -> list[ZooEntry]:
         )
         for size in (2, 4, 8, 16, 32, 64)
     ]
+    entries.append(
+        ZooEntry(
+            "fashion-pca-8",
+            "PCA of Fashion-MNIST clothes, 8 numbers: the background model of the clothes "
+            "detector's likelihood-ratio score.",
+            Config.for_family("pca", latent_dim=8, dataset="fashion_mnist"),
+        )
+    )
     return entries
 
 
@@ -160,6 +169,16 @@ def read_manifest(folder: Path | None = None) -> list[dict[str, Any]]:
     return sorted(models, key=lambda model: order.get(model["name"], len(order)))
 
 
+def read_references(folder: Path | None = None) -> list[dict[str, Any]]:
+    """Published results the rate-distortion chart marks beside the zoo (the 2006 deep
+    autoencoder): name, latent_dim, dataset, squared_error per image, mse, psnr."""
+    path = (folder or ZOO_DIR) / MANIFEST
+    try:
+        return list(json.loads(path.read_text()).get("references", []))
+    except FileNotFoundError:
+        return []
+
+
 def load(name: str, folder: Path | None = None) -> Autoencoder:
     """A zoo model by name (its folder under assets/zoo)."""
     entry(name)  # an unknown name never becomes a path
@@ -174,6 +193,7 @@ def manifest_entry(item: ZooEntry, model: Autoencoder, metrics: dict[str, Any]) 
         record=model.record,
         description=item.description,
         metrics=metrics,
+        binarized=model.config.binarize,  # its figures are on the binarised test set
     )
 
 
@@ -201,12 +221,19 @@ def build(
             shutil.rmtree(target, ignore_errors=True)
             shutil.copytree(item.copy_of, target)
             model = load_model(target)
+            metrics = evaluate(model, dataset.test)
         else:
             trained = train(dataset, item.config, on_epoch_end=_print_epoch(item.name))
-            record = {**trained.record, "name": item.name, "description": item.description}
+            # The record keeps the manifest's figures (training skips the slow NLL).
+            metrics = evaluate(trained, dataset.test)
+            record = {
+                **trained.record,
+                "name": item.name,
+                "description": item.description,
+                "metrics": metrics,
+            }
             model = Autoencoder(config=trained.config, weights=trained.weights, record=record)
             save_model(model, target)
-        metrics = evaluate(model, dataset.test)
         _update_manifest(folder, manifest_entry(item, model, metrics))
         print(
             f"{item.name}: psnr {metrics['psnr']:.2f} dB, bce {metrics['val_bce']:.4f} "
@@ -235,5 +262,6 @@ def _update_manifest(folder: Path, model_entry: dict[str, Any]) -> None:
         models.append(model_entry)
         order = {item.name: index for index, item in enumerate(ZOO)}
         models.sort(key=lambda model: order.get(model["name"], len(order)))
-        text = json.dumps({"models": models}, indent=1) + "\n"
+        references = [reference.to_dict() for reference in REFERENCES]
+        text = json.dumps({"models": models, "references": references}, indent=1) + "\n"
         atomic_write_bytes(folder / MANIFEST, text.encode())
