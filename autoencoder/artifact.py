@@ -34,6 +34,7 @@ import numpy as np
 
 from autoencoder import __version__
 from autoencoder.config import DATASETS, Config
+from autoencoder.errors import AutoencoderError
 from autoencoder.files import (
     DIRECTORY_BYTES_PER_MEMBER,
     MAX_NPY_HEADER,
@@ -79,7 +80,7 @@ _FOLDER_ADVICE = "retrain the model or copy its folder again"
 _UPLOAD_ADVICE = "upload a model .zip downloaded from this app"
 
 
-class ModelLoadError(ValueError):
+class ModelLoadError(AutoencoderError, ValueError):
     """A model folder or file is missing, truncated, corrupt, hostile or mismatched."""
 
 

@@ -22,12 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from autoencoder.errors import AutoencoderError
+
 FULL_MESSAGE = "The server is full of visitors' models; try again in a few minutes, or use the zoo."
 GRACE_SECONDS = 30.0  # a reload or a network blip reconnects well within this
 SWEEP_SECONDS = 10.0  # how often a sweeper looks for visitors who left
 
 
-class BudgetFullError(RuntimeError):
+class BudgetFullError(AutoencoderError, RuntimeError):
     """No room for another visitor's model in the server-wide budget."""
 
     def __init__(self) -> None:

@@ -33,6 +33,7 @@ from typing import BinaryIO
 import numpy as np
 
 from autoencoder.config import DATASETS, IMAGE_SIDE, INPUT_DIM
+from autoencoder.errors import AutoencoderError
 from autoencoder.files import (
     BadFileError,
     NpyHeader,
@@ -80,11 +81,11 @@ _NPY_MAGIC = b"\x93NUMPY"
 _failed_downloads: dict[Path, tuple[float, str]] = {}
 
 
-class DatasetUnavailableError(RuntimeError):
+class DatasetUnavailableError(AutoencoderError, RuntimeError):
     """No local copy was given and the download failed (offline, say)."""
 
 
-class DatasetFileError(ValueError):
+class DatasetFileError(AutoencoderError, ValueError):
     """A visitor's dataset file is unusable: one sentence that says what to do, no path."""
 
 

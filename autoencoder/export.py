@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from autoencoder.config import IMAGE_SIDE
+from autoencoder.errors import AutoencoderError
 from autoencoder.network import (
     Autoencoder,
     Layer,
@@ -41,7 +42,7 @@ CLIP = "clip"  # an activation only PCA's decoder has: clip to [0, 1]
 MAX_PAYLOAD_BYTES = 6 * 2**20
 
 
-class UnsupportedModelError(ValueError):
+class UnsupportedModelError(AutoencoderError, ValueError):
     """A model the browser cannot run; the page serves it from the server instead."""
 
 

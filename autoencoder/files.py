@@ -30,6 +30,8 @@ from typing import BinaryIO
 
 import numpy as np
 
+from autoencoder.errors import AutoencoderError
+
 TEMPORARY_SUFFIX = ".tmp"
 CHUNK_BYTES = 1 << 20
 MAX_NPY_HEADER = 1024  # numpy writes ~128 bytes for the arrays of this project
@@ -40,7 +42,7 @@ DIRECTORY_BYTES_PER_MEMBER = 1024
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError)
 
 
-class BadFileError(ValueError):
+class BadFileError(AutoencoderError, ValueError):
     """A file is malformed, or larger than a bound; the message names no path."""
 
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from autoencoder.artifact import save_model
 from autoencoder.config import DATASET_LABELS, INPUT_DIM
 from autoencoder.data import cache_dir
+from autoencoder.errors import AutoencoderError
 from autoencoder.network import Autoencoder
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ _CHILD_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3", "MALLOC_ARENA_MAX": "2"}
 _one_export = threading.Lock()
 
 
-class KerasExportError(RuntimeError):
+class KerasExportError(AutoencoderError, RuntimeError):
     """The Keras file could not be made; the message says what to do and names no path."""
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
 
 from autoencoder.config import IMAGE_SIDE
+from autoencoder.errors import AutoencoderError
 
 DIGIT_BOX = 20  # MNIST digits fill a 20x20 box ...
 CENTRE = 14.0  # ... with their centre of mass at pixel (14, 14) of the 28x28 frame.
@@ -48,7 +49,7 @@ NOISE_FLOOR = 6  # residuals within this many noise widths of the paper are pape
 INK_CONTRAST = 4  # ink nearer the paper than this many noise widths is noise (pure noise: ~1)
 
 
-class ImageError(ValueError):
+class ImageError(AutoencoderError, ValueError):
     """An input that cannot become a digit; the message is one sentence saying what to do."""
 
 

@@ -16,7 +16,8 @@ from typing import Any
 import streamlit as st
 
 from autoencoder import zoo
-from autoencoder.artifact import ModelLoadError, load_model
+from autoencoder.artifact import load_model
+from autoencoder.errors import AutoencoderError
 from autoencoder.network import Autoencoder
 from views import labels, session
 from views.links import Link, one_of
@@ -55,7 +56,7 @@ def is_zoo_model(model: Autoencoder) -> bool:
         return False
     try:
         return model is zoo_model(name)
-    except (KeyError, ModelLoadError):
+    except (KeyError, AutoencoderError):
         return False
 
 
@@ -74,7 +75,7 @@ def load_or_say(names: Sequence[str], *, called: str | None = None) -> dict[str,
     for name in names:
         try:
             loaded[name] = zoo_model(name)
-        except (KeyError, ValueError, OSError, ModelLoadError) as error:
+        except (KeyError, OSError, AutoencoderError) as error:
             if name in manifest():
                 st.warning(f"The model {name} could not be loaded: {error}")
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from autoencoder import manifest
-from autoencoder.artifact import ModelLoadError
+from autoencoder.errors import AutoencoderError
 from autoencoder.jobs import TrainingJob
 from autoencoder.network import Autoencoder
 from views import labels, models, session
@@ -26,7 +26,7 @@ def chosen_model() -> Autoencoder | None:
     else:
         try:
             model = models.zoo_model(choice)
-        except (KeyError, ModelLoadError) as error:
+        except (KeyError, AutoencoderError) as error:
             st.error(
                 f"The model {choice} could not be loaded ({error}). Choose another in the "
                 "sidebar. The default model is restored from the repository's `assets/model/`, "

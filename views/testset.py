@@ -16,10 +16,10 @@ from autoencoder.config import DATASETS
 from autoencoder.data import (
     CLASS_NAMES,
     DATA_DIR_ENV,
-    DatasetUnavailableError,
     Split,
     load_dataset,
 )
+from autoencoder.errors import AutoencoderError
 from autoencoder.network import Autoencoder
 
 
@@ -39,7 +39,7 @@ def load_test_images(name: str) -> Split | None:
     """The test images of ``name``, or None after saying how to provide them."""
     try:
         return shared_test_split(name)
-    except (DatasetUnavailableError, FileNotFoundError, ValueError) as error:
+    except (AutoencoderError, FileNotFoundError, ValueError) as error:
         st.info(
             f"**The {name} test images are not available here.** {error}\n\n"
             f"To use them, set `{DATA_DIR_ENV}` to a folder holding `{name}.npz` "
