@@ -6,12 +6,12 @@ a model, so each visitor's model is charged against one server-wide budget
 budget a new model is refused with one sentence (:data:`FULL_MESSAGE`) and
 nothing else changes: the visitor keeps what they had, and the zoo still works.
 
-A model is held here, not in the visitor's session: Streamlit keeps a
-disconnected session (and everything in it) until its session store is next
-written after ``server.disconnectedSessionTTL``, which on a quiet server may be
-never. :meth:`Holdings.sweep` instead asks which visitors are still connected
-and drops the models of those gone for longer than a grace period, so memory
-comes back within a minute of a visitor leaving.
+Streamlit keeps a disconnected session (and everything in it) until its
+session store is next written after ``server.disconnectedSessionTTL``, which on
+a quiet server may be never. :meth:`Holdings.sweep` instead asks which visitors
+are still connected and drops those gone for longer than a grace period, and
+the sweeper hands them to the caller, which ends their sessions: memory comes
+back within a minute of a visitor leaving.
 """
 
 from __future__ import annotations
@@ -122,20 +122,21 @@ def start_sweeper(
     holdings: Holdings,
     connected: Callable[[str], bool],
     every: float = SWEEP_SECONDS,
-    after_drop: Callable[[], None] | None = None,
+    after_drop: Callable[[list[str]], None] | None = None,
 ) -> threading.Thread:
     """A daemon thread that sweeps ``holdings`` every ``every`` seconds, for the process' life.
 
-    ``after_drop`` runs after a sweep that dropped something (e.g. to hand the
-    freed heap back to the operating system).
+    ``after_drop`` gets the owners a sweep dropped (e.g. to close what else they
+    hold, and hand the freed heap back to the operating system).
     """
 
     def run() -> None:
         while True:
             time.sleep(every)
             try:
-                if holdings.sweep(connected) and after_drop is not None:
-                    after_drop()
+                gone = holdings.sweep(connected)
+                if gone and after_drop is not None:
+                    after_drop(gone)
             except Exception:  # a sweeper that dies would leak every later visitor's model
                 continue
 

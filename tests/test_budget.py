@@ -68,6 +68,12 @@ def test_the_sweeper_runs_by_itself():
     holdings = Holdings(limit_bytes=100, grace_seconds=0)
     holdings.put("gone", "model", 10)
     dropped = threading.Event()
-    start_sweeper(holdings, lambda owner: False, every=0.01, after_drop=dropped.set)
+    gone = []
+
+    def after_drop(owners):
+        gone.extend(owners)
+        dropped.set()
+
+    start_sweeper(holdings, lambda owner: False, every=0.01, after_drop=after_drop)
     assert dropped.wait(5)
-    assert len(holdings) == 0
+    assert len(holdings) == 0 and gone == ["gone"]

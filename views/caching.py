@@ -28,9 +28,10 @@ from views import models
 BY_FINGERPRINT = {Autoencoder: attrgetter("fingerprint")}  # a model's cache key: its content
 SESSION_ENTRIES = 2  # a visitor's own models whose results their session keeps
 SHARED_BYTES = "16MB"  # per cached function, over all sessions (entries are < 0.5 MB)
-SESSION_BYTES = "4MB"  # per cached function and session
+SESSION_BYTES = "1MB"  # per cached function and session (its entries are under 0.4 MB)
 
 Result = TypeVar("Result")
+CACHED_BY_MODEL: list[str] = []  # every function cached by model, once (a test counts them)
 
 
 def is_shipped(model: Autoencoder) -> bool:
@@ -51,6 +52,9 @@ def by_model(
     """
 
     def decorate(function: Callable[..., Result]) -> Callable[..., Result]:
+        name = f"{function.__module__}.{function.__qualname__}"
+        if name not in CACHED_BY_MODEL:  # a page's functions are decorated again on each run
+            CACHED_BY_MODEL.append(name)
         options: dict[str, Any] = {"hash_funcs": BY_FINGERPRINT, "show_spinner": spinner}
         shared = st.cache_data(
             function, max_entries=shared_entries, max_size=SHARED_BYTES, **options

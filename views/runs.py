@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from autoencoder.artifact import ModelLoadError
+from autoencoder.budget import BudgetFullError
 from views import session
 from views.session import Outcome
 
@@ -24,7 +25,11 @@ def collect_finished_run() -> None:
             session.set_outcome(Outcome("error", f"Training failed: {job.error()}"))
             return
         model = job.result()
-        session.set_own_model(model)
+        try:
+            session.set_own_model(model)
+        except BudgetFullError as full:
+            session.set_outcome(Outcome("error", f"Your model trained, but {_lowered(full)}"))
+            return
         record = model.record
         stopped = " (stopped early; kept the best epoch)" if record.get("stopped_early") else ""
         session.set_outcome(
@@ -39,6 +44,11 @@ def collect_finished_run() -> None:
         session.set_outcome(Outcome("error", f"The trained model could not be read: {error}"))
     finally:
         job.cleanup()
+
+
+def _lowered(error: Exception) -> str:
+    text = str(error)
+    return text[:1].lower() + text[1:]
 
 
 def toast_outcome() -> None:

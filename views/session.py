@@ -9,11 +9,16 @@ outside a widget's own call.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from autoencoder.budget import GRACE_SECONDS, BudgetFullError, Holdings, start_sweeper
 
 if TYPE_CHECKING:  # the job module is only needed once a run is started
     from autoencoder.jobs import TrainingJob
@@ -63,6 +68,21 @@ def set_drawing(digit: np.ndarray | None) -> None:
 
 
 # --- The visitor's own model ---------------------------------------------------------------
+#
+# Every visitor's model is charged against one budget for the whole process
+# (autoencoder/budget.py). Streamlit keeps a disconnected session, and this state with
+# it, until its session store is next written after server.disconnectedSessionTTL,
+# which on a quiet server may be never; so the budget's sweeper closes the session of
+# a model's visitor once they have been gone for GRACE_SECONDS, and the model goes.
+
+# All visitors' own models and their results, together: 360 MB of the 700 MB the
+# memory plan gives the server (autoencoder/jobs), unless the host says otherwise. A
+# model trained here costs about 12.5 MB (its results' bound, mostly): 28 at once.
+VISITOR_MODELS_ENV = "AUTOENCODER_VISITOR_MODELS_MB"
+VISITOR_MODELS_MB = 360
+# What one own model's results may hold in its session: caching.py's per-session bound
+# for each computation cached by model, RESULT_CACHES of them (a test counts them).
+RESULT_CACHES = 12
 
 
 def own_model() -> Autoencoder | None:
@@ -74,13 +94,18 @@ def set_own_model(model: Autoencoder | None) -> None:
     """The one way a visitor gets (or gives back) a model of their own.
 
     A model becomes the one every page uses; None goes back to the zoo's and
-    drops the model's download too.
+    drops the model's download too. BudgetFullError (whose message says what
+    to do) if the server-wide budget has no room for it: the visitor keeps
+    what they had.
     """
     if model is None:
+        _holdings().drop(_session_id())
         st.session_state.pop(OWN_MODEL_KEY, None)
         st.session_state.pop(OWN_ZIP_KEY, None)
         return
+    _holdings().put(_session_id(), model, _charge(model))
     st.session_state[OWN_MODEL_KEY] = model
+    st.session_state.pop(OWN_ZIP_KEY, None)
     st.session_state[MODEL_CHOICE_KEY] = OWN_CHOICE
 
 
@@ -96,7 +121,57 @@ def own_zip(model: Autoencoder) -> bytes | None:
 
 
 def keep_own_zip(model: Autoencoder, data: bytes) -> None:
+    """Keep the download beside its model if the budget has room (else it is made again)."""
+    try:
+        _holdings().put(_session_id(), model, _charge(model) + len(data))
+    except BudgetFullError:
+        return
     st.session_state[OWN_ZIP_KEY] = (model, data)
+
+
+def _charge(model: Autoencoder) -> int:
+    """What a visitor's model may cost the server: its weights and its cached results."""
+    from views.caching import SESSION_BYTES  # caching imports the picker, which imports this
+
+    weights = sum(array.nbytes for array in model.weights.values())
+    return weights + RESULT_CACHES * int(SESSION_BYTES.removesuffix("MB")) * 2**20
+
+
+@st.cache_resource
+def _holdings() -> Holdings:
+    """One budget for the whole process, swept for the visitors who left."""
+    try:
+        megabytes = max(0.0, float(os.environ.get(VISITOR_MODELS_ENV, VISITOR_MODELS_MB)))
+    except ValueError:  # a typo in the host's settings must not take the pages down
+        megabytes = VISITOR_MODELS_MB
+    holdings = Holdings(int(megabytes * 2**20), grace_seconds=GRACE_SECONDS)
+    start_sweeper(holdings, _connected, after_drop=_close_sessions)
+    return holdings
+
+
+def _session_id() -> str:
+    context = get_script_run_ctx()
+    return context.session_id if context is not None else "bare"
+
+
+def _connected(session_id: str) -> bool:
+    # Without a server (AppTest, bare mode) no session ever leaves.
+    return not Runtime.exists() or Runtime.instance().is_active_session(session_id)
+
+
+def _close_sessions(session_ids: list[str]) -> None:
+    """Close the sessions of visitors who left: their state, and their model, go at once.
+
+    ``clear_user_info_for_session`` is Streamlit's public way to end a session
+    so that no later connection resumes it (it closes a stored, disconnected
+    one on the event loop); a visitor back after the grace period starts afresh.
+    """
+    from views.caching import release_freed_memory
+
+    if Runtime.exists():
+        for session_id in session_ids:
+            Runtime.instance().clear_user_info_for_session(session_id)
+    release_freed_memory()
 
 
 # --- The sidebar's choice of model ---------------------------------------------------------

@@ -12,6 +12,7 @@ import streamlit as st
 
 from autoencoder import jobs, manifest, pictures
 from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip, record_of
+from autoencoder.budget import BudgetFullError
 from autoencoder.config import DATASET_LABELS, Config
 from autoencoder.data import find_local
 from autoencoder.network import Autoencoder
@@ -388,7 +389,11 @@ def _adopt_upload() -> None:
     except ModelLoadError as error:
         session.set_outcome(Outcome("warning", f"That file is not a model of this app: {error}"))
         return
-    session.set_own_model(model)
+    try:
+        session.set_own_model(model)
+    except BudgetFullError as full:
+        session.set_outcome(Outcome("warning", str(full)))
+        return
     session.set_outcome(Outcome("success", "Loaded your model; it is now used on every page."))
 
 

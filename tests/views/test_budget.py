@@ -1,0 +1,67 @@
+"""Visitors' own models share one budget: past it, one sentence and nothing else changes."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import pytest
+
+import views
+from autoencoder.artifact import model_to_zip
+from autoencoder.budget import FULL_MESSAGE
+from autoencoder.config import Config
+from tests.conftest import random_model
+from tests.views.conftest import open_app
+from views import caching, session
+
+PAGE = "views/train.py"
+
+
+@pytest.fixture
+def budget_of(monkeypatch):
+    """Set the server-wide budget to ``megabytes`` for the next app that starts."""
+
+    def set_budget(megabytes: float) -> None:
+        monkeypatch.setenv(session.VISITOR_MODELS_ENV, str(megabytes))
+        session._holdings.clear()
+
+    yield set_budget
+    session._holdings.clear()
+
+
+def upload(app, model):
+    app.file_uploader(key=session.MODEL_UPLOAD_KEY).upload(
+        "mine.zip", model_to_zip(model), "application/zip"
+    )
+    return app.run()
+
+
+def test_an_upload_past_the_budget_gets_one_sentence_and_the_visitor_keeps_their_model(
+    budget_of,
+):
+    small = random_model(Config(hidden_units=(8,), latent_dim=2))
+    big = random_model(Config(hidden_units=(512,), latent_dim=8))
+    results = session.RESULT_CACHES * int(caching.SESSION_BYTES.removesuffix("MB"))
+    budget_of(results + 1)  # room for the small model's weights, not the big one's (3 MB)
+    app = upload(open_app(PAGE), small)
+    assert "Loaded your model" in app.success[0].value
+    app = upload(app, big)
+    assert not app.exception
+    assert [warning.value for warning in app.warning] == [FULL_MESSAGE]
+    assert app.session_state[session.OWN_MODEL_KEY].fingerprint == small.fingerprint
+    app.switch_page("views/draw.py").run()  # every page still works, with the small model
+    assert not app.exception
+
+
+def test_a_budget_with_room_takes_the_same_upload(budget_of):
+    budget_of(session.VISITOR_MODELS_MB)
+    big = random_model(Config(hidden_units=(512,), latent_dim=8))
+    app = upload(open_app(PAGE), big)
+    assert "Loaded your model" in app.success[0].value
+
+
+def test_every_computation_cached_by_model_is_counted_in_a_models_charge():
+    for module in pkgutil.iter_modules(views.__path__):
+        importlib.import_module(f"views.{module.name}")  # pages run only as __main__
+    assert 0 < len(caching.CACHED_BY_MODEL) <= session.RESULT_CACHES, caching.CACHED_BY_MODEL
