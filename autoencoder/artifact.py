@@ -25,6 +25,7 @@ import json
 import math
 import os
 import re
+import threading
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path, PurePosixPath
@@ -77,6 +78,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Keys of config.json that save_model writes itself; the rest is model.record.
 _RESERVED = {"format", "format_version", "package_version", "config", "weights"}
 _FOLDER_ADVICE = "retrain the model or copy its folder again"
+_ONE_UPLOAD = threading.Lock()
 _UPLOAD_ADVICE = "upload a model .zip downloaded from this app"
 
 
@@ -403,7 +405,9 @@ def model_from_zip(data: bytes) -> Autoencoder:
             f"{MAX_ZIP_BYTES // 2**20} MB; {_UPLOAD_ADVICE}"
         )
     try:
-        with open_zip(io.BytesIO(data), max_members=MAX_MEMBERS, what="the zip") as archive:
+        # One upload is read at a time, whoever sent it: reading one may take 40 MB
+        # inflated and the arrays twice over, and many at once would add up.
+        with _ONE_UPLOAD, open_zip(io.BytesIO(data), max_members=MAX_MEMBERS) as archive:
             return _load_zip(archive)
     except (_InvalidError, BadFileError) as problem:
         raise ModelLoadError(f"{problem}; {_UPLOAD_ADVICE}") from None

@@ -696,3 +696,29 @@ def test_a_server_folder_can_be_named_otherwise_in_messages(tiny_model, tmp_path
     with pytest.raises(ModelLoadError, match=r"^your trained model: config\.json is not") as raised:
         load_model(folder, shown_as="your trained model")
     assert str(tmp_path) not in str(raised.value)
+
+
+def test_uploads_are_read_one_at_a_time(monkeypatch, tiny_model):
+    import threading
+
+    reading, most = [0], [0]
+    lock = threading.Lock()
+    load = artifact._load_zip
+
+    def slow_load(archive):
+        with lock:
+            reading[0] += 1
+            most[0] = max(most[0], reading[0])
+        time.sleep(0.05)
+        with lock:
+            reading[0] -= 1
+        return load(archive)
+
+    monkeypatch.setattr(artifact, "_load_zip", slow_load)
+    data = model_to_zip(tiny_model)
+    threads = [threading.Thread(target=model_from_zip, args=(data,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
