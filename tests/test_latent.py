@@ -201,3 +201,36 @@ def test_huge_but_finite_codes_still_give_statistics():
     stats = latent.statistics(codes)
     assert np.isfinite(stats.component_std).all()
     assert np.isfinite(stats.explained).all()
+
+
+def test_unit_sliders_hold_their_start_and_mark_dead_units():
+    rng = np.random.default_rng(0)
+    codes = np.abs(rng.normal(size=(500, 3)))
+    codes[:, 1] = 0  # a dead ReLU unit
+    stats = latent.statistics(codes, non_negative=True)
+    start = np.array([codes[:, 0].max() * 1.5, 0.0, 0.123456])
+    spec = latent.unit_sliders(stats, start)
+    assert [slider.label for slider in spec.sliders] == ["z0", "z1", "z2"]
+    assert [slider.dead for slider in spec.sliders] == [False, True, False]
+    for slider, value in zip(spec.sliders, start, strict=True):
+        assert slider.low <= slider.value <= slider.high  # rounded outwards: the start is inside
+        assert slider.low >= 0  # a ReLU code never goes below 0
+        assert slider.step > 0
+        assert slider.value == round(value, 3)
+    assert spec.caption.endswith("1 of 3 units never fire (dead ReLUs).")
+    prior = latent.unit_sliders(stats, start * 0, prior=True)
+    assert {(slider.low, slider.high) for slider in prior.sliders} == {(-3.0, 3.0)}
+    assert "N(0, 1) prior" in prior.caption
+
+
+def test_direction_sliders_span_three_deviations_and_skip_dead_units(cloud):
+    codes, _ = cloud
+    stats = latent.statistics(codes, non_negative=True)
+    spec = latent.direction_sliders(stats, 2)
+    assert [(slider.low, slider.high, slider.step) for slider in spec.sliders] == [
+        (-3.0, 3.0, 0.1)
+    ] * 2
+    assert spec.sliders[0].label.startswith("Direction 1: ")
+    assert latent.direction_count(stats, 99) == 3  # unit 3 is dead
+    dead = latent.statistics(np.zeros((50, 4)), non_negative=True)
+    assert latent.direction_count(dead, 5) == 0

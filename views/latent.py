@@ -75,7 +75,7 @@ def latent_page() -> None:
     elif mode == "Interpolate":
         _interpolation(model, test, start, start_label, names)
     elif mode == "Map":
-        _map(model, summary, test.labels, start, names)
+        _map(model, summary, test.labels[summary.sample.indices], start, names)
     else:
         _random_codes(model, stats)
 
@@ -154,6 +154,9 @@ def direction_sliders(
 ) -> None:
     """Sliders along the main directions of the codes, and a strip along each."""
     count = latent.direction_count(stats, DIRECTIONS)
+    if count == 0:  # the codes do not spread at all: there is no direction to move along
+        st.info("Every unit of this code is dead, so its codes never move: no direction to show.")
+        return
     if live.direction_sliders(model, start, stats, count, start_id) is not None:
         _direction_strips(model, start, stats, count)  # drawn in the browser, as above
         return
@@ -233,6 +236,12 @@ def _map(
     names: tuple[str, ...],
 ) -> None:
     stats = summary.stats
+    if stats.latent_dim < 2:  # one number: its codes lie on a line, not a plane
+        st.info(
+            "This model's code is a single number, so there is no plane to map: "
+            "its codes lie on a line. Move that number on **Sliders**."
+        )
+        return
     size = st.slider("Grid size", 6, 16, 10, key="map_size")
     plot_column, grid_column = st.columns(2)
     here = latent.project(start, stats)[0]
