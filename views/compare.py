@@ -190,8 +190,7 @@ def _pick(test: Split, source: str, first: Autoencoder, name: str) -> np.ndarray
     with COUNT.linked(links.integer(1, MAX_IMAGES), default=6) as key:
         count = st.slider("How many", 1, MAX_IMAGES, key=key)
     if source == WORST:
-        errors = computations.score_test_images(first, name)
-        return np.argsort(errors, kind="stable")[::-1][:count]
+        return computations.ranked_test_images(first, name)[::-1][:count]
     return picker.pick(test, source, count, testset.class_names(first), PICKER)
 
 

@@ -53,8 +53,9 @@ def samples_page() -> None:
     )
 
     st.subheader("Best and worst")
-    st.write("Over all test images: the ones the model rebuilds best, and worst.")
-    order = np.argsort(computations.score_test_images(model, name), kind="stable")
+    sample = computations.image_errors(model, name).sample
+    st.write(f"Over {sample.describe()}: the ones the model rebuilds best, and worst.")
+    order = computations.ranked_test_images(model, name)
     for caption, chosen in (("Best", order[:count]), ("Worst", order[::-1][:count])):
         st.caption(caption)
         _grid(model, chosen)
