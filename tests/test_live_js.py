@@ -1,7 +1,8 @@
 """components/live/'s JavaScript against the Python it mirrors, run in node: the seeded noise
-(noise.js against noise.corrupt_portable) and every layer's output, a unit's incoming weights
-and what a code unit paints (layers.js against Autoencoder.activations and inside.py), for one
-model of each family. The files are plain scripts, so node loads them as the browser does."""
+(noise.js against noise.corrupt_portable) and the Denoise view's PSNRs; every layer's output, a
+unit's incoming weights and what a code unit paints (layers.js against Autoencoder.activations
+and inside.py), for one model of each family; interpolation rows, BCE and the detector's rates.
+The files are plain scripts, so node loads them as the browser does."""
 
 from __future__ import annotations
 
@@ -13,14 +14,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autoencoder import export, inside, zoo
+from autoencoder import denoising, detection, export, generation, inside, metrics, zoo
 from autoencoder.artifact import ModelLoadError
 from autoencoder.network import Autoencoder
 from autoencoder.noise import KINDS, corrupt_portable, uniforms
 from tests.conftest import ROOT, random_model
 
 COMPONENT_DIR = ROOT / "components" / "live"
-SCRIPTS = ("network.js", "pictures.js", "noise.js", "layers.js")
+SCRIPTS = (
+    "network.js", "pictures.js", "metrics.js", "noise.js", "layers.js", "denoise.js",
+    "generate.js", "detect.js",
+)  # fmt: skip
 FAMILIES = ["dense-32", "deep-32", "conv-32", "conv-deep-32", "vae-2", "vae-32", "pca-32"]
 TOLERANCE = 1e-4
 
@@ -117,3 +121,66 @@ def test_every_layer_matches_python(name):
         code = expected[payload["encoder"][-1]["name"]]  # latent, latent_mean or pca_encode
         for unit, painted in zip(units, result["paints"], strict=True):
             assert np.abs(np.array(painted) - inside.paints(model, code, unit, 0.7)).max() <= 1e-4
+
+
+def test_the_denoise_view_spoils_and_scores_as_the_server_does():
+    models = [zoo_or_random("dense-32"), zoo_or_random("conv-32")]
+    clean = (np.random.default_rng(5).random(784) ** 3).astype(np.float32)
+    cases = [("gaussian", 0.5), ("mask", 0.3), ("salt_pepper", 0.2)]
+    got = run_js(
+        """([payloads, clean, cases]) => {
+            const models = payloads.map(loadModel);
+            const field = noiseField(0, 784);
+            return cases.map(([kind, level]) => {
+                const frame = denoiseFrame(models, Float32Array.from(clean), kind, level, field);
+                return [frame.noisyPsnr, frame.psnrs, frame.outputs.map((o) => Array.from(o))];
+            });
+        }""",
+        [[export.payload(model) for model in models], clean.tolist(), cases],
+    )
+    for (kind, level), (noisy_psnr, psnrs, outputs) in zip(cases, got, strict=True):
+        noisy = corrupt_portable(clean, kind, level, 0)
+        assert noisy_psnr == pytest.approx(denoising.psnr(clean, noisy), abs=1e-3)
+        for model, psnr, output in zip(models, psnrs, outputs, strict=True):
+            expected = model.reconstruct(noisy)
+            assert np.abs(np.array(output) - expected).max() <= TOLERANCE
+            assert psnr == pytest.approx(denoising.psnr(clean, expected), abs=1e-3)
+
+
+@pytest.mark.parametrize("name", ["dense-32", "conv-32", "vae-32", "pca-32"])
+def test_an_interpolation_row_and_its_bce_are_python_s(name):
+    model = zoo_or_random(name)
+    start, end = (np.random.default_rng(6).random((2, 784)) ** 3).astype(np.float32)
+    rows, errors = run_js(
+        """([payload, start, end]) => {
+            const model = loadModel(payload);
+            const row = interpolationRow(model, start, end, 7);
+            return [row.map((image) => Array.from(image)), row.map((image) => bce(start, image))];
+        }""",
+        [export.payload(model), start.tolist(), end.tolist()],
+    )
+    expected = generation.interpolation_row(model, start, end, 7)
+    assert np.abs(np.array(rows) - expected).max() <= TOLERANCE
+    # NumPy's float32 sigmoid rounds outputs near 0 to steps of 6e-8, the browser's float64 one
+    # does not: ink the model leaves out (p ~ 1e-7) then weighs a little differently in the log.
+    want = metrics.bce_per_image(np.stack([start] * 7), expected)
+    np.testing.assert_allclose(errors, want, rtol=1e-3)
+
+
+def test_the_detector_s_rates_are_read_at_the_slider_s_step():
+    rng = np.random.default_rng(8)
+    inside_scores, outside_scores = rng.gamma(4, 0.02, 500), rng.gamma(9, 0.05, 400)
+    low, high, step = 0.01, 0.9, 0.001
+    thresholds = low + step * np.arange(round((high - low) / step) + 1)
+    table = {"low": low, "high": high, "step": step, "false_positive": [], "detection": []}
+    for threshold in thresholds:
+        at = detection.rates(inside_scores, outside_scores, threshold)
+        table["false_positive"].append(at.false_positive_rate)
+        table["detection"].append(at.detection_rate)
+    picked = [0.01, 0.0504, 0.2, 0.333, 0.9]  # on the slider's steps, as its values are
+    got = run_js("([table, picked]) => picked.map((t) => ratesAt(table, t))", [table, picked])
+    for threshold, rates in zip(picked, got, strict=True):
+        at = detection.rates(inside_scores, outside_scores, round(threshold, 3))
+        assert rates == {
+            "falsePositive": at.false_positive_rate, "detection": at.detection_rate
+        }  # fmt: skip

@@ -15,6 +15,12 @@ function figure(parent, caption, className = "") {
   return canvas;
 }
 
+// A figure's caption, and its canvas' label with it.
+function caption(canvas, text) {
+  canvas.setAttribute("aria-label", text);
+  canvas.nextElementSibling.textContent = text;
+}
+
 function paint(canvas, rgbOf) {
   const context = canvas.getContext("2d");
   const image = context.createImageData(canvas.width, canvas.height);

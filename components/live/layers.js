@@ -1,0 +1,329 @@
+// Inside the network: every layer's outputs while the visitor draws, and what one unit does.
+//
+// The layers are the payload's (export.py's list, plus a VAE's log-variance head
+// from inside.py), run one at a time as network.js runs them, so each output is
+// the one Autoencoder.activations gives in Python. A layer is one canvas: a dense
+// layer's units as squares in a near-square block, a convolution's feature maps
+// side by side (inside.layer_grid). A unit is picked by a click, or by Tab and the
+// arrow keys: a unit of the first layer shows its incoming weights, a code unit
+// what it paints (inside.paints: the decoder's answer to that unit alone, moved a
+// step either way around the current code).
+
+// Each layer's output, in the order of Autoencoder.activations: [{ layer, values }].
+function layerOutputs(model, image) {
+  const outputs = [];
+  let values = Float32Array.from(image);
+  let beforeCode = values;
+  model.encoder.forEach((layer, index) => {
+    if (index === model.encoder.length - 1) beforeCode = values;
+    values = applyLayer(layer, values);
+    outputs.push({ layer, values });
+  });
+  if (model.spread) outputs.push({ layer: model.spread, values: applyLayer(model.spread, beforeCode) });
+  for (const layer of model.decoder) {
+    values = applyLayer(layer, values);
+    outputs.push({ layer, values });
+  }
+  return outputs;
+}
+
+// [side, side, channels] of a convolution's output, [units] of a dense layer's.
+function outputShape(layer) {
+  if (layer.kind === "conv") return [Math.ceil(layer.side / 2), Math.ceil(layer.side / 2), layer.units];
+  if (layer.kind === "deconv") return [2 * layer.side, 2 * layer.side, layer.units];
+  return [layer.units];
+}
+
+// The weights from the pixels into `unit` of the first layer: 784 (dense, PCA) or 9 (a 3x3 filter).
+function incomingWeights(model, unit) {
+  const { kernel, units, fan_in: fanIn, kind } = model.encoder[0];
+  const count = kind === "conv" ? 9 * fanIn : fanIn;
+  return Float32Array.from({ length: count }, (_, i) => kernel[i * units + unit]);
+}
+
+// Half the difference of the images decoded with code unit `unit` moved `step` up and down.
+function paints(model, code, unit, step) {
+  const moved = (sign) => {
+    const shifted = Float32Array.from(code);
+    shifted[unit] += sign * step;
+    return decode(model, shifted);
+  };
+  const [up, down] = [moved(1), moved(-1)];
+  return up.map((value, p) => (value - down[p]) / 2);
+}
+
+const UNIT_PIXELS = 6; // a dense unit's square, in canvas pixels (CSS enlarges the canvas)
+const MAX_UNIT_CSS = 30; // on screen, at most
+const GRID_CSS = 288; // a layer's width on screen, at most
+const ORANGE = [234, 88, 12];
+const BLUE = [79, 70, 229];
+
+// A value in [-1, 1] as a colour: grey for outputs that are never negative, else orange / blue.
+function shade(value, signed) {
+  if (!signed) {
+    const grey = byte(value);
+    return [grey, grey, grey];
+  }
+  const [red, green, blue] = value >= 0 ? ORANGE : BLUE;
+  const strength = Math.min(Math.abs(value), 1);
+  return [byte(strength * red / 255), byte(strength * green / 255), byte(strength * blue / 255)];
+}
+
+function createLayers(root, data, setStateValue) {
+  const state = { model: null, image: null, outputs: [], selected: null, inputTime: 0 };
+  const layout = element(root, "div", "layers");
+  const side = element(layout, "div", "side");
+  const pad = createPad(side, data, { draw: render, commit: sendDrawing(setStateValue) });
+  const panel = element(side, "div", "unit");
+  panel.setAttribute("aria-live", "polite");
+  const panelText = element(panel, "p", "caption");
+  const panelFigure = figure(panel, "The picked unit");
+  panelFigure.parentElement.classList.add("unit-picture");
+  const stack = element(layout, "div", "stack");
+  const intro = element(stack, "p", "caption");
+  intro.textContent = data.intro || WORDS.intro;
+  let rows = [];
+
+  function build(model) {
+    stack.querySelectorAll(".layer").forEach((row) => row.remove());
+    const entries = [{ layer: null, shape: [28, 28, 1], role: "input" }];
+    const code = model.encoder[model.encoder.length - 1];
+    model.encoder.forEach((layer) =>
+      entries.push({ layer, shape: outputShape(layer), role: layer === code ? "code" : "encoder" }),
+    );
+    if (model.spread) entries.push({ layer: model.spread, shape: [model.latentDim], role: "spread" });
+    model.decoder.forEach((layer, index) =>
+      entries.push({ layer, shape: outputShape(layer), role: index === model.decoder.length - 1 ? "output" : "decoder" }),
+    );
+    // "the second convolution", "the first hidden layer": counted within a part and a kind.
+    entries.forEach((entry, position) => {
+      const alike = entries.slice(0, position).filter((other) => other.role === entry.role && other.layer && other.layer.kind === entry.layer.kind);
+      entry.index = alike.length;
+    });
+    rows = entries.map((entry, position) => layerRow(entry, position, entries.length));
+    state.selected = null;
+    showUnit();
+  }
+
+  function layerRow(entry, position, count) {
+    const row = element(stack, "section", "layer");
+    // 784 numbers are a picture (the input, a dense reconstruction); a convolution's output is
+    // maps side by side; a dense layer's units are squares of UNIT_PIXELS, a pixel apart.
+    const picture = entry.shape.length === 1 && entry.shape[0] === 784;
+    const [mapSide, channels] = picture ? [28, 1] : entry.shape.length === 3 ? [entry.shape[0], entry.shape[2]] : [1, entry.shape[0]];
+    const zoom = mapSide === 1 ? UNIT_PIXELS : 1;
+    const stride = mapSide * zoom + 1;
+    const columns = Math.ceil(Math.sqrt(channels));
+    const gridRows = Math.ceil(channels / columns);
+    const title = element(row, "h4", "title");
+    title.textContent = heading(entry, position, count);
+    const frame = element(row, "div", "grid");
+    const canvas = element(frame, "canvas");
+    canvas.width = columns * stride - 1;
+    canvas.height = gridRows * stride - 1;
+    const most = mapSide === 1 ? Math.floor(MAX_UNIT_CSS / zoom) : 10;
+    const scale = Math.max(1, Math.min(most, Math.floor(GRID_CSS / canvas.width)));
+    canvas.style.width = `${canvas.width * scale}px`;
+    canvas.setAttribute("role", "img");
+    const marker = element(frame, "div", "marker");
+    marker.hidden = true;
+    const words = element(row, "p", "caption");
+    const item = { ...entry, row, canvas, marker, words, mapSide, zoom, stride, channels, columns, gridRows, picked: 0 };
+    if (entry.role !== "input") {
+      canvas.tabIndex = 0;
+      canvas.addEventListener("click", (event) => {
+        const box = canvas.getBoundingClientRect();
+        const x = Math.floor((((event.clientX - box.left) / box.width) * canvas.width) / stride);
+        const y = Math.floor((((event.clientY - box.top) / box.height) * canvas.height) / stride);
+        const unit = Math.min(y, gridRows - 1) * columns + Math.min(x, columns - 1);
+        if (unit < channels) pick(item, unit);
+      });
+      canvas.addEventListener("focus", () => pick(item, item.picked));
+      canvas.addEventListener("keydown", (event) => {
+        const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns };
+        let unit = item.picked + (moves[event.key] || 0);
+        if (event.key === "Home") unit = 0;
+        if (event.key === "End") unit = channels - 1;
+        if (unit === item.picked || unit < 0 || unit >= channels) return;
+        event.preventDefault(); // the arrows move the pick, not the page
+        pick(item, unit);
+      });
+    }
+    return item;
+  }
+
+  function pick(item, unit) {
+    const before = state.selected;
+    item.picked = unit;
+    state.selected = item;
+    rows.forEach((other) => (other.marker.hidden = other !== item));
+    const { stride, columns, canvas } = item;
+    const [x, y] = [(unit % columns) * stride, Math.floor(unit / columns) * stride];
+    Object.assign(item.marker.style, {
+      left: `${(100 * x) / canvas.width}%`,
+      top: `${(100 * y) / canvas.height}%`,
+      width: `${(100 * (stride - 1)) / canvas.width}%`,
+      height: `${(100 * (stride - 1)) / canvas.height}%`,
+    });
+    showUnit();
+    if (before && before !== item) paintLayer(before); // its label no longer names a pick
+    paintLayer(item);
+  }
+
+  function render(image, inputTime) {
+    state.image = image;
+    state.inputTime = inputTime;
+    stack.hidden = image === null || !state.model;
+    if (!stack.hidden) {
+      state.outputs = layerOutputs(state.model, image);
+      rows.forEach(paintLayer);
+      showUnit();
+    } else if (state.model) {
+      panelText.textContent = WORDS.empty;
+      panelFigure.parentElement.hidden = true;
+    }
+    announceFrame(root, inputTime);
+  }
+
+  function valuesOf(item) {
+    if (item.role === "input") return state.image;
+    return state.outputs.find((output) => output.layer === item.layer).values;
+  }
+
+  function paintLayer(item) {
+    if (!state.image || !state.outputs.length) return;
+    const raw = valuesOf(item);
+    const values = item.role === "spread" ? raw.map((logVar) => Math.exp(logVar / 2)) : raw;
+    const signed = item.role !== "spread" && item.layer !== null && item.layer.activation === "linear";
+    const bounded = item.role === "input" || item.role === "output" || item.role === "spread";
+    let peak = 1;
+    if (!bounded) peak = values.reduce((most, value) => Math.max(most, Math.abs(value)), 0) || 1;
+    const { canvas, mapSide: s, zoom, stride, channels, columns } = item;
+    const context = canvas.getContext("2d");
+    const picture = context.createImageData(canvas.width, canvas.height); // transparent gaps
+    const pixels = picture.data;
+    for (let unit = 0; unit < channels; unit++) {
+      const [left, top] = [(unit % columns) * stride, Math.floor(unit / columns) * stride];
+      for (let p = 0; p < s * s; p++) {
+        const [red, green, blue] = shade(values[p * channels + unit] / peak, signed);
+        const [x, y] = [left + (p % s) * zoom, top + Math.floor(p / s) * zoom];
+        for (let dy = 0; dy < zoom; dy++) {
+          for (let dx = 0; dx < zoom; dx++) {
+            const target = 4 * ((y + dy) * canvas.width + x + dx);
+            pixels[target] = red;
+            pixels[target + 1] = green;
+            pixels[target + 2] = blue;
+            pixels[target + 3] = 255;
+          }
+        }
+      }
+    }
+    context.putImageData(picture, 0, 0);
+    const zeros = values.reduce((count, value) => count + (value === 0 ? 1 : 0), 0);
+    item.words.textContent = describe(item, values, zeros);
+    const picked = state.selected === item ? ` ${item.mapSide > 1 && item.channels > 1 ? "Map" : "Unit"} ${item.picked} is picked.` : "";
+    canvas.setAttribute("aria-label", `${item.words.textContent}${picked}`);
+  }
+
+  function showUnit() {
+    const item = state.selected;
+    const figureBox = panelFigure.parentElement;
+    if (!item) {
+      panelText.textContent = WORDS.pick;
+      figureBox.hidden = true;
+      return;
+    }
+    const { layer, picked: unit, role } = item;
+    const first = layer === state.model.encoder[0];
+    const values = state.image && state.outputs.length ? valuesOf(item) : null;
+    let now = "";
+    if (values && item.mapSide === 1) {
+      const value = role === "spread" ? Math.exp(values[unit] / 2) : values[unit];
+      now = ` It is ${value.toFixed(3)} now.`;
+    }
+    let picture = null;
+    let caption = "";
+    if (role === "code" && values) {
+      const step = data.paint_steps ? data.paint_steps[unit] : 1;
+      const code = valuesOf(item);
+      picture = { values: paints(state.model, code, unit, step), side: 28, scale: true };
+      caption = `What code number ${unit} paints: moving it by ${step.toFixed(2)} up and down from your drawing's code, orange is ink it adds as it grows, blue ink it takes away.`;
+    } else if (first) {
+      const weights = incomingWeights(state.model, unit);
+      const filterSide = Math.round(Math.sqrt(weights.length));
+      picture = { values: weights, side: filterSide, scale: true };
+      caption =
+        filterSide === 28
+          ? `Unit ${unit}'s incoming weights, one per pixel: ink on orange pixels raises it, ink on blue ones lowers it.`
+          : `Filter ${unit}: the 3x3 pattern it looks for, slid over the picture; orange weights reward ink, blue ones punish it.`;
+    } else if (role === "spread") {
+      caption = `Code number ${unit}'s spread: the encoder's uncertainty about it (1 is the prior's).`;
+    } else if (item.mapSide > 1) {
+      caption = `Feature map ${unit} of ${layer.name}: bright where it responds.`;
+    } else {
+      caption = `Unit ${unit} of ${layer.name}: its inputs are the units of the layer before, not pixels, so it has no picture of its own.`;
+    }
+    panelText.textContent = `${caption}${now}`;
+    figureBox.hidden = picture === null;
+    if (picture) paintUnit(picture, caption);
+  }
+
+  function paintUnit({ values, side: s }, caption) {
+    panelFigure.width = panelFigure.height = s;
+    const peak = values.reduce((most, value) => Math.max(most, Math.abs(value)), 0) || 1;
+    paint(panelFigure, (p) => shade(values[p] / peak, true));
+    panelFigure.setAttribute("aria-label", caption);
+    panelFigure.nextElementSibling.textContent = s === 3 ? "3x3 filter, enlarged" : "28x28";
+  }
+
+  return {
+    setModel(model) {
+      if (state.model !== model) {
+        state.model = model;
+        build(model);
+      }
+      pad.redraw();
+    },
+  };
+}
+
+const WORDS = {
+  intro:
+    "Every layer of the network, from your drawing (top) to its reconstruction (bottom), redrawn as you draw. Each square is one number; a feature map is a small picture.",
+  empty: "Draw a digit: every layer lights up as you draw.",
+  pick: "Click a square, or Tab to a layer and move with the arrow keys: a unit of the first layer shows its incoming weights as a picture, a code number what it paints.",
+};
+
+const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth"];
+
+function heading({ layer, shape, role }, position, count) {
+  const pixels = shape.reduce((product, length) => product * length, 1) === 784 && shape.at(-1) <= 1;
+  let size = shape.length === 3 ? `${shape[2]} maps of ${shape[0]}x${shape[1]}` : `${shape[0]} numbers`;
+  if (pixels || (shape.length === 1 && shape[0] === 784)) size = "784 pixels (28x28)";
+  if (role === "input") return `Input · 784 pixels (28x28)`;
+  const what = role === "spread" ? "log-variance, shown as a spread" : layer.activation === "linear" ? "no activation" : layer.activation;
+  return `Layer ${position} of ${count - 1} · ${layer.name} · ${size}, ${what}`;
+}
+
+function describe({ layer, role, index, channels, mapSide }, values, zeros) {
+  const n = values.length;
+  const ordinal = ORDINALS[index] || `number ${index + 1}`;
+  let cut = layer && layer.activation === "relu" ? `; the dark ones are zero: ReLU cut them (${zeros} of ${n} now)` : "";
+  if (cut && mapSide > 1) cut = `; dark is zero: ReLU cut ${zeros} of their ${n} values now`;
+  if (role === "input") return "The 784 pixels the network gets: your drawing, made 28x28 the way MNIST's digits were.";
+  if (role === "spread") {
+    return `The code's spread: how unsure the encoder is of each of its ${n} numbers (the standard deviation, from the log-variance head). White is 1, the prior's: a number the model leaves unused; dark: the encoder is sure.`;
+  }
+  if (role === "code") {
+    const signs = layer.activation === "linear" ? "; orange is above 0, blue below" : "";
+    const what = layer.name === "pca_encode" ? `your drawing's coordinates along PCA's ${n} main directions` : layer.name === "latent_mean" ? "the mean of the code, what the decoder gets" : "all the decoder gets";
+    return `The code: these ${n} numbers are ${what}${signs}${cut}.`;
+  }
+  if (role === "output") return "The output: 784 pixels (28x28), the reconstruction.";
+  if (mapSide > 1) {
+    const how = layer.kind === "conv" ? `the ${ordinal} convolution's ${channels} filters, each a 3x3 pattern slid over its input two pixels at a time` : `a transposed convolution grows them back from the code, doubling the side`;
+    return `${channels} feature maps of ${mapSide}x${mapSide}: ${how}${cut}.`;
+  }
+  const which = role === "encoder" ? `the ${ordinal} hidden layer's outputs` : `what the decoder's ${ordinal} layer makes of the code`;
+  return `These ${n} numbers are ${which}${cut}.`;
+}
