@@ -1,7 +1,8 @@
-"""A dense autoencoder for 28x28 digits: load data, train, save, load, run.
+"""Autoencoders of 28x28 images (dense, convolutional, variational, denoising, and PCA as
+the linear baseline): load data, train, save, load, run.
 
 Serving (``load_model`` then ``encode``/``decode``/``reconstruct``) is plain
-NumPy; only ``train`` imports TensorFlow.
+NumPy; only training imports TensorFlow, and only when it runs.
 """
 
 __version__ = "0.1.0"

@@ -15,6 +15,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
+# One small model of every family, shared by the tests that sweep them (random weights:
+# ``random_model(FAMILIES[name])``).
+FAMILIES = {
+    "dense": Config(hidden_units=(8,), latent_dim=4),
+    "deep": Config(hidden_units=(16, 8), latent_dim=3, code_activation="linear"),
+    "conv": Config.for_family("conv", latent_dim=5, filters=(4, 6)),
+    "conv-one-layer-and-dense": Config.for_family(
+        "conv", latent_dim=2, filters=(3,), hidden_units=(7,)
+    ),
+    "vae": Config.for_family("conv", latent_dim=3, filters=(4, 6), variational=True),
+    "pca": Config.for_family("pca", latent_dim=6),
+}
+
+
 def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """uint8 28x28 images of bright bars, a crude stand-in for digits."""
     rng = np.random.default_rng(seed)

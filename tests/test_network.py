@@ -3,6 +3,7 @@ import pytest
 
 from autoencoder.config import Config
 from autoencoder.network import Autoencoder, operation_count, parameter_count, weight_shapes
+from tests.conftest import FAMILIES
 
 
 def test_shapes_for_single_images_and_batches(tiny_model):
@@ -68,18 +69,6 @@ def test_fingerprint_follows_the_weights():
 
     assert random_model(seed=1).fingerprint == random_model(seed=1).fingerprint
     assert random_model(seed=1).fingerprint != random_model(seed=2).fingerprint
-
-
-FAMILIES = {
-    "dense": Config(hidden_units=(8,), latent_dim=4),
-    "deep": Config(hidden_units=(16, 8), latent_dim=3, code_activation="linear"),
-    "conv": Config.for_family("conv", latent_dim=5, filters=(4, 6)),
-    "conv-one-layer-and-dense": Config.for_family(
-        "conv", latent_dim=2, filters=(3,), hidden_units=(7,)
-    ),
-    "vae": Config.for_family("conv", latent_dim=3, filters=(4, 6), variational=True),
-    "pca": Config.for_family("pca", latent_dim=6),
-}
 
 
 @pytest.mark.parametrize("name", FAMILIES)
