@@ -70,10 +70,18 @@ class Lane:
         """The estimated time of one pass of ``config`` over ``images``."""
         return images * operation_count(config) / self.rate
 
-    def sample(self, config: Config, total: int, seconds: float = HEAVY_SECONDS) -> Sample:
-        """The test images one pass may use: all of them if they fit in ``seconds``."""
-        fits = int(seconds * self.rate / max(operation_count(config), 1))
-        count = min(total, max(MIN_IMAGES, fits))
+    def sample(
+        self,
+        config: Config,
+        total: int,
+        seconds: float = HEAVY_SECONDS,
+        *,
+        passes: int = 1,
+        minimum: int = MIN_IMAGES,
+    ) -> Sample:
+        """The test images ``passes`` passes may use: all of them if they fit in ``seconds``."""
+        fits = int(seconds * self.rate / (max(operation_count(config), 1) * passes))
+        count = min(total, max(minimum, fits))
         indices = np.unique(np.linspace(0, total - 1, count).round().astype(np.int64))
         return Sample(indices=indices, total=total)
 

@@ -29,12 +29,15 @@ def _lane() -> Lane:
     return Lane()
 
 
-def test_sample(model: Autoencoder, name: str) -> Sample:
-    """The test images a pass of ``model`` covers: all of them for the app's own models."""
-    total = len(shared_test_split(name))
+def covered_images(
+    model: Autoencoder, name: str, total: int | None = None, passes: int = 1, minimum: int = 500
+) -> Sample:
+    """The test images (of the first ``total``) that ``passes`` passes of ``model`` cover:
+    all of them for the app's own models."""
+    total = len(shared_test_split(name)) if total is None else total
     if is_shipped(model):
         return Sample(indices=np.arange(total), total=total)
-    return _lane().sample(model.config, total)
+    return _lane().sample(model.config, total, passes=passes, minimum=minimum)
 
 
 @contextlib.contextmanager
@@ -59,7 +62,7 @@ class ImageErrors:
 @by_model(shared_entries=16, spinner="Scoring the test images ...")
 def image_errors(model: Autoencoder, name: str) -> ImageErrors:
     """BCE and MSE of every test image (or of the sample), a chunk at a time."""
-    sample = test_sample(model, name)
+    sample = covered_images(model, name)
     pixels = stored_pixels(shared_test_split(name))
     with heavy_pass(model, len(sample.indices)):
         chosen = pixels if sample.whole else pixels[sample.indices]
@@ -102,7 +105,7 @@ def code_summary(model: Autoencoder, name: str) -> CodeSummary:
     Raises ``ValueError`` if the codes hold NaN or infinite values.
     """
     test = shared_test_split(name)
-    sample = test_sample(model, name)
+    sample = covered_images(model, name)
     pixels = stored_pixels(test)
     with heavy_pass(model, len(sample.indices)):
         codes = np.concatenate(

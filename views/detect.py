@@ -10,7 +10,7 @@ import streamlit as st
 from autoencoder import detection, zoo
 from autoencoder.config import DATASET_LABELS
 from autoencoder.network import Autoencoder
-from views import caching, links, models, runs, session, sidebar, testset
+from views import caching, computations, links, models, runs, session, sidebar, testset
 from views.links import Link
 
 if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
@@ -122,12 +122,15 @@ def _threshold_belongs_to(model: Autoencoder) -> None:
     shared_entries=len(zoo.ZOO), session_entries=8, spinner="Scoring 20,000 test images ..."
 )
 def _separation(model: Autoencoder, inside: str, outside: str) -> detection.Separation:
-    """Every test image's error under ``model``, both sets, and the ROC curve they give."""
-    return detection.separation(
-        detection.scores(model, testset.stored_pixels(testset.shared_test_split(inside))),
-        detection.scores(model, testset.stored_pixels(testset.shared_test_split(outside))),
-        ROC_POINTS,
-    )
+    """Every test image's error under ``model`` (a visitor's costly model: a sample of
+    each set, in its turn), both sets, and the ROC curve they give."""
+    scored = []
+    for name in (inside, outside):
+        sample = computations.covered_images(model, name, passes=2)
+        pixels = testset.stored_pixels(testset.shared_test_split(name))
+        with computations.heavy_pass(model, len(sample.indices)):
+            scored.append(detection.scores(model, pixels[sample.indices]))
+    return detection.separation(*scored, ROC_POINTS)
 
 
 def _slider_range(found: detection.Separation) -> tuple[float, float]:
