@@ -22,6 +22,8 @@ from autoencoder.latent import LatentStatistics
 from autoencoder.network import Autoencoder, code_layers, encoder_layers
 
 PRIOR_STEP = 1.0  # a VAE's code unit moves by one standard deviation of its N(0, 1) prior
+ORANGE, BLUE = np.array([234, 88, 12]), np.array([79, 70, 229])  # above 0, below (layers.js)
+GAP_GREY = 240  # between feature maps and past a layer's last unit
 
 
 def payload_extras(model: Autoencoder) -> dict[str, Any]:
@@ -122,3 +124,19 @@ def grid_shape(shape: tuple[int, ...]) -> tuple[int, int]:
     count = shape[-1] if len(shape) == 3 else math.prod(shape)
     columns = math.ceil(math.sqrt(count))
     return math.ceil(count / columns), columns
+
+
+def grid_picture(grid: np.ndarray, *, signed: bool, zoom: int = 4) -> np.ndarray:
+    """A :func:`layer_grid` as uint8 RGB, shaded as layers.js shades a layer: from black (0)
+    to white (the layer's peak), or, ``signed``, orange above 0 and blue below; gaps light
+    grey. Each value becomes ``zoom`` x ``zoom`` pixels."""
+    values = np.asarray(grid, dtype=np.float64)
+    gap = np.isnan(values)
+    clean = np.clip(np.nan_to_num(values), -1, 1)[..., np.newaxis]
+    if signed:
+        rgb = np.where(clean >= 0, clean * ORANGE, -clean * BLUE)
+    else:
+        rgb = np.clip(clean, 0, 1) * 255 * np.ones(3)
+    rgb[gap] = GAP_GREY
+    big = np.kron(rgb, np.ones((zoom, zoom, 1)))
+    return np.round(big).astype(np.uint8)

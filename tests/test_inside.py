@@ -135,6 +135,19 @@ def test_a_layer_is_laid_out_as_a_near_square_grid():
     assert inside.layer_grid(np.zeros(4)).tolist() == [[0, 0], [0, 0]]  # no division by zero
 
 
+def test_a_layer_s_picture_is_grey_or_orange_and_blue_with_light_gaps():
+    grid = inside.layer_grid(np.array([1.0, 0.5, 0.0, -1.0, 0.25]))  # 2 x 3, one gap
+    grey = inside.grid_picture(grid, signed=False, zoom=2)
+    assert grey.shape == (4, 6, 3) and grey.dtype == np.uint8
+    assert grey[0, 0].tolist() == [255, 255, 255] and grey[0, 4].tolist() == [0, 0, 0]
+    assert grey[2, 0].tolist() == [0, 0, 0]  # a negative value in an unsigned layer: none
+    assert grey[3, 5].tolist() == [inside.GAP_GREY] * 3
+    signed = inside.grid_picture(grid, signed=True, zoom=1)
+    assert signed[0, 0].tolist() == inside.ORANGE.tolist()
+    assert signed[1, 0].tolist() == inside.BLUE.tolist()
+    assert signed[0, 2].tolist() == [0, 0, 0]
+
+
 def test_only_a_vae_sends_its_log_variance_head_to_the_browser():
     assert inside.payload_extras(random_model(DENSE)) == {}
     vae = random_model(VAE, seed=2)
