@@ -175,7 +175,7 @@ function createMap(root, data, setStateValue) {
 function createInterpolation(root, data, setStateValue) {
   const start = Float32Array.from(data.start);
   const end = Float32Array.from(data.end);
-  const state = { models: [], steps: data.steps, pending: false, inputTime: 0 };
+  const state = { models: [], ends: [], steps: data.steps, pending: false, inputTime: 0 };
   const layout = element(root, "div", "interpolation");
   const box = element(layout, "label", "slider");
   element(box, "span", "name").textContent = data.steps_label;
@@ -214,7 +214,10 @@ function createInterpolation(root, data, setStateValue) {
     state.pending = false;
     shown.textContent = String(state.steps);
     rows.replaceChildren();
-    state.models.forEach((model, index) => row(data.models[index], interpolationRow(model, start, end, state.steps)));
+    state.models.forEach((model, index) => {
+      const [from, to] = state.ends[index]; // the ends' codes: encoded once, not per frame
+      row(data.models[index], interpolate(from, to, state.steps).map((code) => decode(model, code)));
+    });
     row(data.fade_caption, interpolate(start, end, state.steps));
     announceFrame(root, state.inputTime);
   }
@@ -222,6 +225,7 @@ function createInterpolation(root, data, setStateValue) {
   return {
     setModels(models) {
       state.models = models;
+      state.ends = models.map((model) => [encode(model, start), encode(model, end)]);
       draw();
     },
   };
