@@ -19,7 +19,6 @@ import base64
 import io
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,12 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import (  # noqa: E402
-    CHROMIUM_FLAGS,
-    chromium_path,
-    free_port,
-    wait_until_healthy,
-)
+from benchmarks import server  # noqa: E402
+from benchmarks.browser import CHROMIUM_FLAGS, chromium_path  # noqa: E402
 
 TARGET_EXTRA_SECONDS = 1.0
 TARGET_RSS_MB = 300
@@ -44,33 +39,19 @@ def cold_start(browser, script: Path, ready_selector: str) -> tuple[float, float
     """Seconds from launch to ``ready_selector`` visible; RSS in MB; TensorFlow loaded?"""
     import psutil
 
-    port = free_port()
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    try:
-        url = f"http://127.0.0.1:{port}"
-        wait_until_healthy(url, server)
+    with server.running(script, arguments=["--server.headless", "true"]) as running:
         page = browser.new_page()
-        page.goto(url)
+        page.goto(running.url)
         page.locator(ready_selector).first.wait_for(timeout=60_000)
         seconds = time.perf_counter() - started
         page.wait_for_timeout(500)  # let the first run finish settling
-        process = psutil.Process(server.pid)
+        process = psutil.Process(running.process.pid)
         rss = process.memory_info().rss / 2**20
-        maps = Path(f"/proc/{server.pid}/maps")
+        maps = Path(f"/proc/{running.process.pid}/maps")
         tensorflow = maps.exists() and "tensorflow" in maps.read_text()
         page.close()
         return seconds, rss, tensorflow
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def draw_to_reconstruction_ms(iterations: int) -> float:

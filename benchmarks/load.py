@@ -28,12 +28,10 @@ import contextlib
 import os
 import random
 import re
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,12 +40,9 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import (  # noqa: E402
-    CHROMIUM_FLAGS,
-    chromium_path,
-    free_port,
-    wait_until_healthy,
-)
+from benchmarks import server as servers  # noqa: E402
+from benchmarks.browser import CHROMIUM_FLAGS, chromium_path, page_helpers  # noqa: E402
+from benchmarks.server import Server  # noqa: E402
 
 VIEWPORT = {"width": 1280, "height": 900}
 SESSIONS_PER_BROWSER = 5
@@ -76,13 +71,11 @@ PAGES = {
     "Is it a digit?": ("detect", "h1('Is it a digit?')"),
     "Train your own": ("train", "h1('Train your own')"),
 }
-# Helpers for the conditions above; "idle": the rerun has finished and nothing is stale.
+# Helpers for the conditions above (with page.js's figure(caption) and idle()).
 HELPERS = """
 const h1 = text => [...document.querySelectorAll('h1')].some(h => h.innerText.trim() === text);
 const images = () => document
     .querySelectorAll('[data-testid=stMain] [data-testid=stImage] img').length;
-const figure = text => [...document.querySelectorAll('[data-testid=stImage]')]
-    .find(f => f.innerText.includes(text));
 const caption = prefix => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]
     .map(c => c.innerText).find(t => t.startsWith(prefix));
 // The canvas is a component of its own, drawn inside a shadow root.
@@ -98,45 +91,20 @@ const decoded = () => {
     return live ? live.toDataURL() : null;
 };
 const shown = text => document.querySelector('[data-testid=stMain]').innerText.includes(text);
-const idle = () => !document.querySelector('[data-testid=stStatusWidgetRunningIcon]')
-    && !document.querySelector('[data-testid=stElementContainer][data-stale=true]');
 """
+
+
+def helpers() -> str:
+    """HELPERS after page.js, whose ``figure`` and ``idle`` they use."""
+    return page_helpers() + HELPERS
 
 
 # --- The server and its memory -------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    @classmethod
-    @contextlib.contextmanager
-    def running(cls) -> Iterator[Server]:
-        port = free_port()
-        log = Path(tempfile.mkstemp(prefix="load-server-", suffix=".log")[1])
-        with open(log, "wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-                 "--server.port", str(port), "--server.address", "127.0.0.1"],
-                cwd=ROOT,  # where .streamlit/config.toml lives, as on Community Cloud
-                stdout=output,
-                stderr=subprocess.STDOUT,
-            )  # fmt: skip
-        server = cls(process, f"http://127.0.0.1:{port}", log)
-        try:
-            wait_until_healthy(server.url, process)
-            yield server
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
-            log.unlink(missing_ok=True)
-
-    def log_errors(self) -> list[str]:
-        lines = self.log.read_text(errors="replace").splitlines()
-        return [line for line in lines if LOG_ERROR.search(line)]
+def log_errors(running: Server) -> list[str]:
+    """The server's log lines that report an error."""
+    return [line for line in running.log_text().splitlines() if LOG_ERROR.search(line)]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -269,7 +237,7 @@ class Visitor:
         start = await page.evaluate("performance.now()")
         await action()
         handle = await page.wait_for_function(
-            f"arg => {{ {HELPERS} return ({ready}) && idle() && performance.now(); }}",
+            f"arg => {{ {helpers()} return ({ready}) && idle() && performance.now(); }}",
             arg=arg,
             timeout=STEP_TIMEOUT_MS,
             polling=POLL_MS,
@@ -296,7 +264,7 @@ class Visitor:
             page, "draw", lambda: draw_stroke(page, rng), "shown('Reconstruction error')"
         )
         await self.switch(page, "Test images")
-        before = await page.evaluate(f"() => {{ {HELPERS} return caption('Test images '); }}")
+        before = await page.evaluate(f"() => {{ {helpers()} return caption('Test images '); }}")
         await self.timed(
             page,
             "new random set",
@@ -318,7 +286,7 @@ class Visitor:
 
         await self.timed(page, "index 9999", look_up, "caption('Test images 9999:')")
         await self.switch(page, "Explore the code")
-        before = await page.evaluate(f"() => {{ {HELPERS} return decoded(); }}")
+        before = await page.evaluate(f"() => {{ {helpers()} return decoded(); }}")
         thumb = page.locator(SLIDERS).nth(rng.randrange(8))
 
         async def slide() -> None:
@@ -417,7 +385,7 @@ def load_phase(server: Server, training_runs: int, sessions: int, rounds: int) -
     trainers = Trainers(training_runs)
     sampler = MemorySampler(server.process.pid, trainers.pids)
     before, _ = settle(sampler, limit=10)
-    errors_before = len(server.log_errors())
+    errors_before = len(log_errors(server))
     cpu_before = cpu_seconds(server.process.pid)
     sampler.start()
     if training_runs:
@@ -442,7 +410,7 @@ def load_phase(server: Server, training_runs: int, sessions: int, rounds: int) -
         flows=sessions * rounds,
         flows_done=sum(visitor.flows_done for visitor in visitors),
         exceptions=sum(visitor.exceptions for visitor in visitors),
-        log_errors=len(server.log_errors()) - errors_before,
+        log_errors=len(log_errors(server)) - errors_before,
         latencies=latencies,
         before_mb=before,
         server_peak_mb=server_peak,
@@ -566,7 +534,7 @@ async def visit_pages(url: str, titles: list[str], sampler: MemorySampler) -> li
             await page.goto(f"{url}/{path}", wait_until="commit")
             try:
                 await page.wait_for_function(
-                    f"() => {{ {HELPERS} return ({ready}) && idle(); }}", polling=POLL_MS
+                    f"() => {{ {helpers()} return ({ready}) && idle(); }}", polling=POLL_MS
                 )
                 overflow = []
             except PlaywrightTimeoutError:  # a page in flux: say so, measure the others
@@ -583,15 +551,15 @@ def first_visits() -> None:
     """Each page's first visit on a fresh server, then all pages in turn in one session."""
     fresh = []
     for title in PAGES:
-        with Server.running() as server:
+        with servers.running() as server:
             sampler = MemorySampler(server.process.pid)
             idle, _ = settle(sampler, limit=10)
             sampler.start()
             fresh.append((idle, asyncio.run(visit_pages(server.url, [title], sampler))[0]))
             sampler.done.set()
-            if server.log_errors():
-                print(f"server log errors on {title}: {server.log_errors()[:3]}")
-    with Server.running() as server:
+            if log_errors(server):
+                print(f"server log errors on {title}: {log_errors(server)[:3]}")
+    with servers.running() as server:
         sampler = MemorySampler(server.process.pid)
         settle(sampler, limit=10)
         sampler.start()
@@ -632,7 +600,7 @@ def main() -> None:
         first_visits()
         return
     phases = []
-    with Server.running() as server:
+    with servers.running() as server:
         sampler = MemorySampler(server.process.pid)
         cold, _ = settle(sampler, limit=10)
         # One visitor first, through every page: "before" is then the level of a server

@@ -1,0 +1,55 @@
+"""Debian's chromium for the browser tests and the benchmarks, and what they ask of a page:
+a picture by its caption, the app idle (``page.js``, evaluated in the page)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE.parent / "test-artifacts"  # screenshots, kept by CI as the tests' artifacts
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Streamlit imports an inline component script from a blob: URL that page.route cannot see;
+# this swaps the component's script for one that fails, as a script that did not load would.
+BLOCK_LIVE_SCRIPT = """
+const RealBlob = window.Blob;
+window.Blob = class extends RealBlob {
+  constructor(parts = [], options) {
+    const live = parts.some((part) => String(part).includes("st-bidi-autoencoder_live"));
+    super(live ? ["throw new Error('blocked by the test');"] : parts, options);
+  }
+};
+"""
+
+
+@functools.cache
+def page_helpers() -> str:
+    """``figure(caption)``, ``idle()`` and ``main()`` (page.js): put before a script using them."""
+    return (HERE / "page.js").read_text(encoding="utf-8")
+
+
+def chromium_path() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    )
+
+
+def figure_src(page, caption: str) -> str | None:
+    """The src of the picture whose caption starts with ``caption`` (None if not shown)."""
+    script = "return figure(caption)?.querySelector('img')?.src ?? null;"
+    return page.evaluate(f"caption => {{ {page_helpers()} {script} }}", caption)
+
+
+def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
+    """Until the app has finished its rerun and nothing on the page is stale."""
+    page.wait_for_function(f"() => {{ {page_helpers()} return idle(); }}", timeout=timeout_ms)
