@@ -7,6 +7,18 @@ message, and leaves the URL: links outlive models and pages.
 
 Values are written as words (``By index`` -> ``by-index``), numbers as they
 are, and lists comma-separated: ``?mode=by-index&index=42``.
+
+Why not Streamlit's own ``bind="query-params"`` (Streamlit 1.67, tried on every
+widget here; ``tests/views/test_links.py`` pins what it does): it cannot write
+the links the app has always shared. It puts a choice's label in the URL
+(``?mode=By+index``, and a link saying ``by-index`` opens the default), a list
+as repeated parameters (``?models=a&models=b``, not ``a,b``), and a number
+between a slider's steps as it came (``level=0.37``, not ``0.35``); the URL is
+written by the browser, so the view tests could not check it; and a bound
+parameter can no longer be dropped from code, as a hidden widget's must be.
+``persist_state=`` keeps a widget's value while its own page is hidden, not
+across pages, so the sidebar's model choice stays in the session
+(``views/session.py``).
 """
 
 from __future__ import annotations
