@@ -92,7 +92,10 @@ def slider_state(widget_id: str, *values: float) -> WidgetState:
     return state
 
 
-def number_state(widget_id: str, value: float) -> WidgetState:
+def number_state(widget_id: str, value: float, *, integer: bool = False) -> WidgetState:
+    """A number input's value: an ``int_value`` for an integer input, as the frontend sends."""
+    if integer:
+        return WidgetState(id=widget_id, int_value=int(value))
     return WidgetState(id=widget_id, double_value=float(value))
 
 
@@ -130,6 +133,47 @@ def file_urls_request(request_id: str, session_id: str, names: list[str]) -> Bac
     message.file_urls_request.session_id = session_id
     message.file_urls_request.file_names.extend(names)
     return message
+
+
+def shown_state(kind: str, proto: Any) -> WidgetState | None:
+    """The value a widget shows, as the frontend reports it with every rerun; None if none.
+
+    The frontend sends the state of every widget on the page, not only of those
+    the visitor touched: the value the server set (``set_value``) or the default.
+    """
+    widget_id = proto.id
+    if kind == "selectbox":
+        if proto.set_value and proto.HasField("raw_value"):
+            return selectbox_state(widget_id, proto.raw_value)
+        if proto.HasField("default") and 0 <= proto.default < len(proto.options):
+            return selectbox_state(widget_id, proto.options[proto.default])
+        return None
+    if kind == "radio":
+        if proto.set_value and proto.HasField("raw_value"):
+            return WidgetState(id=widget_id, string_value=proto.raw_value)
+        if proto.HasField("default") and 0 <= proto.default < len(proto.options):
+            return WidgetState(id=widget_id, string_value=proto.options[proto.default])
+        return None
+    if kind == "button_group":
+        if proto.set_value:
+            return option_state(widget_id, *proto.raw_values)
+        if not proto.default:  # nothing known to show: an empty list would deselect
+            return None
+        options = [proto.options[index].content for index in proto.default]
+        return option_state(widget_id, *options)
+    if kind == "slider":
+        values = proto.value if proto.set_value else proto.default
+        return slider_state(widget_id, *values)
+    if kind == "number_input":
+        field = "value" if proto.set_value else "default"
+        if not proto.HasField(field):
+            return None
+        return number_state(widget_id, getattr(proto, field), integer=proto.data_type == 0)
+    if kind == "checkbox":
+        return WidgetState(
+            id=widget_id, bool_value=proto.value if proto.set_value else proto.default
+        )
+    return None
 
 
 def held_answer(component_data: dict[str, Any], held: set[str]) -> list[str] | None:
@@ -313,7 +357,9 @@ class Session:
     async def switch_page(self, page: Page) -> Outcome:
         """A click in the sidebar's navigation: that page, without the old page's URL."""
         self.query_string = ""
-        return await self.rerun(page_script_hash=page.script_hash)
+        self._states.clear()  # the frontend sends no widget states with a page change
+        self._component_values.clear()
+        return await self.rerun(page_script_hash=page.script_hash, shown=False)
 
     async def rerun(
         self,
@@ -323,13 +369,16 @@ class Session:
         page_script_hash: str = "",
         page_name: str = "",
         started: float | None = None,
+        shown: bool = True,
     ) -> Outcome:
-        """Send one rerun and wait for it, the reruns it provokes and its media files."""
+        """Send one rerun and wait for it, the reruns it provokes and its media files.
+
+        ``shown``: with the values of every widget on the page (False: a page change).
+        """
         started = time.perf_counter() if started is None else started
         outcome = Outcome()
-        message = self._message(
-            triggers, fragment_id, page_script_hash or self.page_hash, page_name
-        )
+        page_hash = page_script_hash or self.page_hash
+        message = self._message(triggers, fragment_id, page_hash, page_name, shown=shown)
         for _ in range(MAX_ANSWERS + 1):
             run = await self._send_and_wait(message, outcome)
             if run is None:
@@ -385,9 +434,22 @@ class Session:
     # --- internals
 
     def _message(
-        self, triggers: Iterable[WidgetState], fragment_id: str, page_hash: str, page_name: str
+        self,
+        triggers: Iterable[WidgetState],
+        fragment_id: str,
+        page_hash: str,
+        page_name: str,
+        *,
+        shown: bool = True,
     ) -> BackMsg:
-        states = {**self._states, **{state.id: state for state in triggers}}
+        states: dict[str, WidgetState] = {}
+        if shown:
+            for widget in self.widgets.values():
+                value = shown_state(widget.kind, widget.proto)
+                if value is not None:
+                    states[widget.id] = value
+        states.update(self._states)
+        states.update((state.id, state) for state in triggers)
         return rerun_message(
             states.values(),
             query_string=self.query_string,
@@ -547,6 +609,8 @@ class Session:
             proto = getattr(element, kind)
             widget = Widget(proto.id, kind, getattr(proto, "label", ""), delta.fragment_id, proto)
             self.widgets[widget.id] = widget
+            if getattr(proto, "set_value", False):  # the server set it: the frontend takes it
+                self._states.pop(widget.id, None)
             if run is not None:
                 run.drawn.append(widget)
             if kind == "bidi_component" and proto.js_source_path:

@@ -124,6 +124,13 @@ def _number(value: float, digits: int = 0) -> str:
     return "" if math.isnan(value) else f"{value:.{digits}f}"
 
 
+def _ordered(kinds: set[str]) -> list[str]:
+    """Action kinds in the tour's order, any others after them."""
+    return sorted(
+        kinds, key=lambda kind: (ACTION_ORDER.index(kind) if kind in ACTION_ORDER else 99, kind)
+    )
+
+
 def table(levels: Sequence[Level]) -> str:
     """One markdown table, one column per level, side by side."""
     header = ["measure", *(level.label for level in levels)]
@@ -132,10 +139,7 @@ def table(levels: Sequence[Level]) -> str:
     rows.append(
         ["all actions: p50 / p95 ms (n)", *(spread_text(level.overall()) for level in levels)]
     )
-    kinds = sorted(
-        {kind for level in levels for kind in level.by_kind()},
-        key=lambda kind: (ACTION_ORDER.index(kind) if kind in ACTION_ORDER else 99, kind),
-    )
+    kinds = _ordered({kind for level in levels for kind in level.by_kind()})
     for kind in kinds:
         rows.append(
             [
@@ -150,7 +154,7 @@ def table(levels: Sequence[Level]) -> str:
                 *(spread_text(Spread.of([t.seconds for t in level.browser])) for level in levels),
             ]
         )
-        browser_kinds = sorted({t.kind for level in levels for t in level.browser})
+        browser_kinds = _ordered({t.kind for level in levels for t in level.browser})
         for kind in browser_kinds:
             rows.append(
                 [

@@ -111,9 +111,9 @@ class Visitor:
             number = session.find("number_input", "Test image")
             if number is None:
                 return _missing("number input 'Test image'")
-            return await session.set_widget(
-                number_state(number.id, rng.randrange(TEST_IMAGES)), number
-            )
+            integer = number.proto.data_type == 0  # NumberInput.INT
+            value = rng.randrange(TEST_IMAGES)
+            return await session.set_widget(number_state(number.id, value, integer=integer), number)
 
         async def code_slider() -> Outcome:
             sliders = _live(session, "explore")
