@@ -10,12 +10,6 @@ Live (components/live/, the network run in the page):
 2. Draw, a stroke: pointer event -> input, reconstruction and error map drawn,
    for the default dense-32 and for conv-32 (uploaded as a model zip; random
    weights of its settings if the zoo has not built it yet).
-3. The newer live controls, each dragged with the mouse: Denoise's noise level,
-   Generate's z0 slider, a drag over its 2-number map and the interpolation's
-   steps, the detector's threshold; pictures per second, input -> picture, and
-   the messages the page sent the server during the drag (a rerun is one; there
-   should be none). Strokes on Compare's pad (four models, conv-32 among them)
-   and on the layers view (every layer of dense-32, then of conv-32).
 
 Server (the same pages with the component's script made to fail, as when it
 cannot load): a slider key press -> the new image's src, and lifting the pen ->
@@ -53,24 +47,6 @@ from benchmarks.browser import (  # noqa: E402
 
 TARGET_FPS = 30
 TARGET_PEN_MS = 50
-# The newer live controls: (row, page path, the control's locator, dragged over an area).
-LIVE_CONTROLS = [
-    ("Denoise: noise level (slider)", "denoise", ".denoise input[type=range]", False),
-    ("Generate: z0 (slider)", "generate?view=the-2-number-map", ".map input[type=range]", False),
-    ("Generate: a drag over the map", "generate?view=the-2-number-map", "canvas.plane", True),
-    ("Generate: steps (slider)", "generate?view=interpolate", ".interpolation input[type=range]",
-     False),
-    ("Is it a digit?: threshold (slider)", "detect", ".detect input[type=range]", False),
-]  # fmt: skip
-
-
-# Pads: (row, page path); conv-32 is the session's own model on the second layers row.
-LIVE_PADS = [
-    ("Compare, my drawing: pen -> 4 models' pictures",
-     "compare?models=dense-32,conv-32,vae-32,pca-32&inputs=my-drawing"),
-    ("Inside the network: pen -> every layer, dense-32", "inside"),
-    ("Inside the network: pen -> every layer, conv-32", "inside"),
-]  # fmt: skip
 # Recorders, in every page: the live component's frames, the last key press and pen lift,
 # and when the server's image with a given caption last got a new src.
 RECORDERS = """
@@ -186,78 +162,6 @@ def live_pen(page, repeats: int) -> list[float]:
     return latencies
 
 
-def count_sent(page) -> list[int]:
-    """A counter of the messages the page sends the server over its websocket (reruns)."""
-    sent = [0]
-
-    def socket(websocket) -> None:
-        websocket.on("framesent", lambda _frame: sent.__setitem__(0, sent[0] + 1))
-
-    page.on("websocket", socket)
-    return sent
-
-
-def mouse_drag(page, box: dict[str, float], points: list[tuple[float, float]], sent: list[int]):
-    """One drag through ``points`` (fractions of ``box``): pictures per second, each picture's
-    input -> drawn latency (ms), and the messages sent to the server meanwhile."""
-    x, y = (box["x"] + box["width"] * points[0][0], box["y"] + box["height"] * points[0][1])
-    page.mouse.move(x, y)
-    page.mouse.down()
-    before = sent[0]
-    began = page.evaluate("window.liveFrames = []; performance.now()")
-    for fx, fy in points[1:]:
-        page.mouse.move(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy, steps=40)
-    frames, ended = page.evaluate("[window.liveFrames, performance.now()]")
-    during = sent[0] - before
-    page.mouse.up()
-    page.wait_for_timeout(400)  # the release's rerun
-    rate = len(frames) / ((ended - began) / 1000)
-    return rate, [frame["drawn"] - frame["input"] for frame in frames], during
-
-
-def live_control(page, url: str, path: str, locator: str, repeats: int, *, area: bool = False):
-    """Drags of one live control on ``path``: a slider's thumb end to end, or (``area``) a
-    zigzag over a canvas. Pictures per second, latencies (ms), messages sent during drags."""
-    sent = count_sent(page)
-    page.goto(f"{url}/{path}")
-    target = page.locator(locator).first
-    target.wait_for()
-    target.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
-    box = target.bounding_box()
-    results: dict[str, list[float]] = {"rates": [], "latencies": [], "sent": []}
-    for repeat in range(repeats):
-        if area:
-            points = [(0.2, 0.2), (0.8, 0.3), (0.3, 0.7), (0.8, 0.8)]
-        else:
-            points = [(0.02, 0.5), (0.98, 0.5)] if repeat % 2 == 0 else [(0.98, 0.5), (0.02, 0.5)]
-        rate, latencies, during = mouse_drag(page, box, points, sent)
-        results["rates"].append(rate)
-        results["latencies"] += latencies
-        results["sent"].append(during)
-    return results
-
-
-def live_pad(page, url: str, path: str, repeats: int) -> dict[str, list[float]]:
-    """Strokes on a live pad on ``path``: pen -> pictures (ms) and messages sent meanwhile."""
-    sent = count_sent(page)
-    page.goto(f"{url}/{path}")
-    pad = page.locator("canvas.ink")
-    pad.wait_for()
-    box = pad.bounding_box()
-    results: dict[str, list[float]] = {"latencies": [], "sent": [], "rates": []}
-    for repeat in range(repeats):
-        if repeat % 4 == 0:
-            page.get_by_role("button", name="Clear").click()
-            page.wait_for_timeout(300)
-        fx = (60 + 40 * (repeat % 4)) / box["width"]
-        rate, latencies, during = mouse_drag(page, box, [(fx, 0.18), (fx + 0.1, 0.82)], sent)
-        results["latencies"] += latencies
-        results["sent"].append(during)
-        results["rates"].append(rate)
-    return results
-
-
 def server_slider(page, url: str, repeats: int) -> list[float]:
     """Key press on a server slider -> its image's new src (ms)."""
     page.goto(f"{url}/latent")
@@ -333,18 +237,6 @@ def main() -> None:
         use_model(page, url, model_to_zip(conv))
         conv_ms = live_pen(page, repeats)
         page.context.close()
-        newer = {}
-        for label, path, locator, area in LIVE_CONTROLS:
-            page = new_page(browser, live=True)
-            newer[label] = live_control(page, url, path, locator, repeats, area=area)
-            page.context.close()
-        pads = {}
-        for label, path in LIVE_PADS:
-            page = new_page(browser, live=True)
-            if "conv-32" in label:
-                use_model(page, url, model_to_zip(conv))
-            pads[label] = live_pad(page, url, path, repeats)
-            page.context.close()
         page = new_page(browser, live=False)
         server_slider_ms = server_slider(page, url, repeats)
         server_pen_ms = server_pen(page, url, repeats)
@@ -374,19 +266,6 @@ def main() -> None:
     ]  # fmt: skip
     for row in rows:
         print("| " + " | ".join(row) + " |")
-    print("\nThe newer live controls, dragged with the mouse (medians and 95th percentiles):\n")
-    print(
-        "| control | pictures/s median | pictures/s lowest | input -> picture median ms |"
-        " p95 ms | messages to the server during drags | target |"
-    )
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    for label, found in {**newer, **pads}.items():
-        median, p95 = stats(found["latencies"])
-        print(
-            f"| {label} | {np.median(found['rates']):.0f} | {min(found['rates']):.0f} | "
-            f"{median:.1f} | {p95:.1f} | {sum(found['sent'])} | "
-            f">= {TARGET_FPS} fps, p95 <= {TARGET_PEN_MS} ms, 0 messages |"
-        )
     print(
         "\nThe server draws nothing while a thumb or the pen moves: its picture changes on "
         "release only. Live times run from the input event to the pictures drawn in that "
