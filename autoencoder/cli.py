@@ -182,6 +182,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="codes per image for a binarised VAE's importance-sampled NLL "
         f"(default: {NLL_SAMPLES}, as VAE papers report it; 0 skips it)",
     )
+    evaluate.add_argument(
+        "--nll-images",
+        type=int,
+        metavar="N",
+        help="estimate the NLL on the first N test images only (default: all of them)",
+    )
 
     zoo = commands.add_parser(
         "zoo",
@@ -297,7 +303,14 @@ def _evaluate(arguments: argparse.Namespace) -> int:
     test = load_dataset(name, arguments.data, include_train=False).test
     if arguments.nll_samples < 0:
         raise ValueError(f"--nll-samples must be 0 or more, got {arguments.nll_samples}")
-    summary = headline(evaluate(model, test, nll_samples=arguments.nll_samples or None))
+    summary = headline(
+        evaluate(
+            model,
+            test,
+            nll_samples=arguments.nll_samples or None,
+            nll_images=arguments.nll_images,
+        )
+    )
     result = {"model": str(Path(arguments.model).resolve()), "dataset": name, **summary}
     if arguments.json:
         print(json.dumps(result))

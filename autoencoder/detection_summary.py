@@ -48,6 +48,20 @@ class ScoreSummary:
     def label(self) -> str:
         return detectors.LABELS[self.score]
 
+    @property
+    def fails(self) -> bool:
+        """The score ranks "out" images as more familiar than "in" ones, more often than not."""
+        return self.auc < 0.5
+
+    @property
+    def explanation(self) -> str:
+        """In words: how well the score separates, and why it fails if it does."""
+        if self.fails:
+            return f"AUC {self.auc:.3f}, worse than a coin: {detectors.WHY[self.score]}."
+        return f"AUC {self.auc:.3f}: a random stranger outscores a random familiar image " + (
+            f"{self.auc:.1%} of the time."
+        )
+
     def percentile(self, value: float) -> float:
         """Where ``value`` falls (0-100) among the "in" test images' scores."""
         return _share_below(self.inside_quantiles, value) * 100
@@ -92,6 +106,16 @@ def summarize(
     """The figures of every score over two sets of test images."""
     scores_in = detectors.score_all(model, background, inside)
     scores_out = detectors.score_all(model, background, outside)
+    return _summary(name, model.config.dataset, background_name, scores_in, scores_out)
+
+
+def _summary(
+    name: str,
+    dataset: str,
+    background_name: str,
+    scores_in: dict[str, np.ndarray],
+    scores_out: dict[str, np.ndarray],
+) -> ModelDetection:
     levels = np.linspace(0, 1, QUANTILES)
     summaries = {}
     for score in detectors.SCORES:
@@ -105,7 +129,6 @@ def summarize(
             inside_quantiles=np.quantile(low, levels),
             outside_quantiles=np.quantile(high, levels),
         )
-    dataset = model.config.dataset
     return ModelDetection(name, dataset, OTHER[dataset], background_name, summaries)
 
 
@@ -116,14 +139,23 @@ def build(names: Sequence[str] | None = None, folder: Path | None = None) -> lis
     chosen = list(names) if names else built
     tests = {dataset: load_dataset(dataset, include_train=False).test.pixels for dataset in OTHER}
     existing = {item.name: item for item in _read_all(folder)} if names else {}
+    # The background's errors and the PNG sizes of each test set, once for every model.
+    parts: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     for name in chosen:
         model = zoo.load(name, folder)
         dataset = model.config.dataset
         background_name = detectors.BACKGROUND[dataset]
-        background = zoo.load(background_name, folder)
-        existing[name] = summarize(
-            name, model, background, background_name, tests[dataset], tests[OTHER[dataset]]
-        )
+        scores = []
+        for images in (dataset, OTHER[dataset]):
+            if (background_name, images) not in parts:
+                background = zoo.load(background_name, folder)
+                parts[background_name, images] = (
+                    detectors.error_bits(background, tests[images]),
+                    detectors.png_bits(tests[images]),
+                )
+            error = detectors.error_bits(model, tests[images])
+            scores.append(detectors.combine(error, *parts[background_name, images]))
+        existing[name] = _summary(name, dataset, background_name, *scores)
         print(
             f"{name}: "
             + ", ".join(f"{s} {existing[name].scores[s].auc:.4f}" for s in detectors.SCORES),
@@ -147,8 +179,8 @@ def read(name: str, folder: Path | None = None) -> ModelDetection | None:
 
 def score_image(name: str, image: np.ndarray, folder: Path | None = None) -> dict[str, float]:
     """One image's scores under a zoo model (e.g. a visitor's drawing, floats in [0, 1])."""
-    model = zoo.load(name, folder)
-    background = zoo.load(detectors.BACKGROUND[model.config.dataset], folder)
+    model = _model(name, folder or zoo.ZOO_DIR)
+    background = _model(detectors.BACKGROUND[model.config.dataset], folder or zoo.ZOO_DIR)
     values = detectors.score_all(model, background, np.asarray(image).reshape(1, -1))
     return {score: float(values[score][0]) for score in detectors.SCORES}
 
@@ -172,6 +204,12 @@ def place(name: str, image: np.ndarray, folder: Path | None = None) -> dict[str,
             "flagged": bool(detection.flagged(value, threshold)),
         }
     return placed
+
+
+@functools.lru_cache(maxsize=8)
+def _model(name: str, folder: Path) -> Autoencoder:
+    # A drawing is scored on every stroke: its model and background load once per process.
+    return zoo.load(name, folder)
 
 
 @functools.lru_cache(maxsize=4)

@@ -36,6 +36,17 @@ LABELS = {
     "complexity": "error minus PNG size (complexity-corrected)",
 }
 UNIT = "bits per pixel"
+# Why a score can rank the strangers as familiar (an AUC below 0.5), in a sentence.
+WHY = {
+    "error": "simple images (a thin stroke on black) are cheap to rebuild for any decoder, so "
+    "a model of clothes rebuilds digits better than the clothes it was trained on",
+    "ratio": "the trained decoder rebuilds simple strangers far better than the PCA "
+    "background does, so subtracting the background's error widens the gap instead of "
+    "closing it",
+    "complexity": "it charges each image only for what it costs beyond its PNG size, and "
+    "clothes' PNG sizes (in bits per pixel) dwarf any reconstruction error, so complex "
+    "strangers look cheap",
+}
 # The background model of each dataset: the zoo's PCA of its training images.
 BACKGROUND = {"mnist": "pca-8", "fashion_mnist": "fashion-pca-8"}
 
@@ -64,12 +75,15 @@ def score_all(
     model: Autoencoder, background: Autoencoder, images: np.ndarray
 ) -> dict[str, np.ndarray]:
     """Every score of ``images`` (uint8 pixels or floats in [0, 1]), keyed as ``SCORES``."""
-    error = error_bits(model, images)
-    return {
-        "error": error,
-        "ratio": error - error_bits(background, images),
-        "complexity": error - png_bits(images),
-    }
+    return combine(error_bits(model, images), error_bits(background, images), png_bits(images))
+
+
+def combine(
+    error: np.ndarray, background_error: np.ndarray, png: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The scores from their parts (all in bits per pixel): what only the model costs, the
+    background's error and the PNG size are the same for every model of a dataset."""
+    return {"error": error, "ratio": error - background_error, "complexity": error - png}
 
 
 def _uint8(images: np.ndarray) -> np.ndarray:

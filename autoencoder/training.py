@@ -172,6 +172,7 @@ def train(
     should_stop: Callable[[], bool] | None = None,
     train_limit: int | None = None,
     xla: bool | None = None,
+    initial_weights: dict[str, np.ndarray] | None = None,
 ) -> Autoencoder:
     """Train on ``dataset.train``, validating on ``dataset.test``.
 
@@ -180,6 +181,8 @@ def train(
     ``should_stop`` is polled after every epoch and ends training early when it
     returns True. ``train_limit`` trains on the first N images only (quick runs).
     ``xla`` compiles the training step with XLA (default: ``uses_xla(config)``).
+    ``initial_weights`` (named as network.py names them) start training instead
+    of a random initialisation: a fine-tuning run.
     """
     config = config or Config()
     if dataset.train is None:
@@ -198,6 +201,8 @@ def train(
     # uint8 until a batch needs it: 47 MB for 60,000 images instead of 188 MB.
     train_pixels = dataset.train.pixels[:train_limit]
     _autoencoder, encoder, decoder = build_keras_models(config)
+    if initial_weights is not None:
+        _set_weights(config, encoder, decoder, initial_weights)
     trainer, loss = _training_model(config, encoder, decoder)
     trainer.compile(
         optimizer=keras.optimizers.Adam(learning_rate=_learning_rate(config, len(train_pixels))),

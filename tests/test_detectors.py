@@ -101,6 +101,21 @@ def test_the_shipped_file_covers_both_directions():
         assert set(item.scores) == set(detectors.SCORES)
 
 
+def test_a_failing_score_says_why():
+    # A model that rebuilds everything black finds the blank strangers easiest of all.
+    item = detection_summary.summarize(
+        "m", constant(0.0), constant(0.5), "bg", CHECKERS.repeat(2, 0), BLANK.repeat(3, 0)
+    )
+    error = item.scores["error"]
+    assert error.auc == 0.0 and error.fails
+    assert detectors.WHY["error"] in error.explanation
+    swapped = detection_summary.summarize(
+        "m", constant(0.0), constant(0.5), "bg", BLANK.repeat(3, 0), CHECKERS.repeat(2, 0)
+    )
+    assert not swapped.scores["error"].fails
+    assert "worse than a coin" not in swapped.scores["error"].explanation
+
+
 def test_a_drawing_is_placed_on_every_score():
     drawing = synthetic_digits(1, seed=9)[0][0] / 255.0
     placed = detection_summary.place("conv-32", drawing)

@@ -85,4 +85,9 @@ def test_a_binarised_vae_is_scored_on_binarised_images_with_its_nll():
     # 64 codes per image bound the likelihood more tightly than the one-sample ELBO.
     assert got["nll"] < got["neg_elbo"]
     assert "nll" not in evaluate(model, test, nll_samples=None)
+    first = evaluate(model, test, nll_samples=64, nll_images=100)
+    assert first["nll_images"] == 100 and got["nll_images"] == 300
+    assert first["nll"] == pytest.approx(
+        likelihood.negative_log_likelihood(model, binary[:100], samples=64).mean
+    )
     assert "nll" not in evaluate(random_model(VAE), test, nll_samples=64)  # grey: no likelihood
