@@ -217,3 +217,11 @@ def test_a_binarised_vae_validates_on_the_fixed_binarisation(tiny_dataset):
     assert model.record["history"]["val_loss"][0] == pytest.approx(
         again["neg_elbo"] / 784, rel=0.05
     )
+
+
+def test_initial_weights_start_the_run(tiny_dataset):
+    start = train(tiny_dataset, TINY, train_limit=128)
+    still = Config(hidden_units=16, latent_dim=4, epochs=1, batch_size=64, learning_rate=1e-9)
+    tuned = train(tiny_dataset, still, train_limit=128, initial_weights=start.weights)
+    for name, value in start.weights.items():
+        np.testing.assert_allclose(tuned.weights[name], value, atol=1e-5, err_msg=name)
