@@ -1,4 +1,4 @@
-"""A model's manifest entry: the one description of a trained model that lists compare.
+"""A model's manifest entry: the keys that describe a trained model wherever models are listed.
 
 The zoo's ``manifest.json``, this server's finished runs (which pace the
 time estimates) and the Compare page's models outside the zoo all describe
