@@ -1,7 +1,8 @@
 """A small real dataset in MNIST's layout: the letters A-J drawn from the DejaVu fonts, jittered.
 
 Each image is one letter in one of the DejaVu faces that Debian ships
-(``fonts-dejavu-core``: sans, serif, mono, condensed, bold, oblique), turned,
+(``fonts-dejavu-core`` and ``-extra``: sans, serif, mono, condensed, bold,
+oblique; else the 12 that matplotlib's wheel carries), turned,
 sheared and stretched at random, thickened or not, then framed as MNIST's
 digits were (:func:`autoencoder.preprocess.to_mnist`: a 20 px box, centred by
 its centre of mass). Labels 0-9 stand for A-J. It is made here rather than
@@ -14,6 +15,7 @@ shipped, so no dataset lives in the repository::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,22 +34,34 @@ FONT_SIZE = 80
 MAX_TURN_DEGREES = 12
 MAX_SHEAR = 0.25
 STRETCH = (0.8, 1.2)
+SKIPPED_FACES = ("Math", "Display")
 
 
-def font_files(folders: Sequence[Path] = FONT_DIRS) -> list[Path]:
-    """The DejaVu faces found (the math face is left out: its letters are the sans ones)."""
-    found = sorted(
-        path
-        for folder in folders
-        if folder.is_dir()
-        for path in folder.glob("DejaVu*.ttf")
-        if "Math" not in path.name
-    )
-    if not found:
-        raise FileNotFoundError(
-            "no DejaVu fonts found; install them (apt-get install fonts-dejavu-core)"
+def font_files(folders: Sequence[Path] | None = None) -> list[Path]:
+    """The DejaVu faces found: Debian's, else the ones matplotlib's wheel carries.
+
+    The math face's letters are the sans ones; matplotlib's display faces hold a few symbols.
+    """
+    for group in (FONT_DIRS, _matplotlib_fonts()) if folders is None else (folders,):
+        found = sorted(
+            path
+            for folder in group
+            if folder.is_dir()
+            for path in folder.glob("DejaVu*.ttf")
+            if not any(part in path.name for part in SKIPPED_FACES)
         )
-    return found
+        if found:
+            return found
+    raise FileNotFoundError(
+        "no DejaVu fonts found; install them (apt-get install fonts-dejavu-core) or matplotlib"
+    )
+
+
+def _matplotlib_fonts() -> tuple[Path, ...]:
+    spec = importlib.util.find_spec("matplotlib")  # its folder, without importing it
+    if spec is None or spec.origin is None:
+        return ()
+    return (Path(spec.origin).parent / "mpl-data" / "fonts" / "ttf",)
 
 
 def render(letter: str, font: ImageFont.FreeTypeFont, rng: np.random.Generator) -> np.ndarray:

@@ -14,7 +14,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from autoencoder import data
+from autoencoder import data, letters
 from autoencoder.data import DatasetFileError, dataset_from_bytes, load_dataset
 from autoencoder.letters import LETTERS, make_letters, write_letters
 from tests.conftest import ROOT, synthetic_digits, write_npz
@@ -202,6 +202,20 @@ def test_the_letters_are_balanced_seeded_and_in_mnists_layout(tmp_path):
     path = write_letters(tmp_path / "letters.npz", train=40, test=20, seed=3)
     dataset = load_dataset(path=path)
     assert dataset.has_labels and len(dataset.train) == 40
+
+
+def test_without_debians_fonts_the_letters_use_matplotlibs(tmp_path, monkeypatch):
+    monkeypatch.setattr(letters, "FONT_DIRS", (tmp_path / "no-fonts",))
+    found = letters.font_files()
+    assert found and all("mpl-data" in str(path) for path in found)
+    assert len(make_letters(train=10, test=10, fonts=found)["x_train"]) == 10
+
+
+def test_without_any_font_the_letters_say_what_to_install(tmp_path, monkeypatch):
+    monkeypatch.setattr(letters, "FONT_DIRS", (tmp_path / "no-fonts",))
+    monkeypatch.setattr(letters, "_matplotlib_fonts", lambda: ())
+    with pytest.raises(FileNotFoundError, match="apt-get install fonts-dejavu-core"):
+        letters.font_files()
 
 
 def test_the_cli_trains_on_an_unlabelled_file_of_ones_own(tmp_path):
