@@ -343,6 +343,7 @@ def _zoo(arguments: argparse.Namespace) -> int:
     zoo.build(names=arguments.only, data_dir=arguments.data_dir, out=arguments.out)
     return 0
 
+
 def _export(arguments: argparse.Namespace) -> int:
     from autoencoder import keras_file
 

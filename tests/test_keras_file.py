@@ -208,6 +208,7 @@ def test_the_bundle_holds_the_file_a_readme_and_the_example():
     assert 'keras.models.load_model("my-model.keras")' in readme
     assert "28x28x1 → 14x14x4 → 7x7x8 → 6 → 3 (mean, log-variance)" in readme
     assert "[mean, log_var]" in readme and "$" not in readme
+    assert "python example.py --dataset mnist" in readme
     compile(archive.read("my-model/example.py"), "example.py", "exec")
 
 
