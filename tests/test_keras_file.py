@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from autoencoder import keras_file
+from autoencoder import cli, keras_file
 from autoencoder.artifact import save_model
 from autoencoder.config import Config
 from autoencoder.keras_file import KerasExportError, bundle_bytes, keras_file_bytes
@@ -218,13 +218,10 @@ def test_a_bundle_name_is_a_plain_word(name):
         bundle_bytes(random_model(), b"", name)
 
 
-def test_the_cli_refuses_an_output_that_is_neither_keras_nor_zip(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "autoencoder", "export", "--out", str(tmp_path / "model.h5")],
-        capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
-    assert result.returncode == 1
-    assert "FILE.keras, or FILE.zip" in result.stderr and "Traceback" not in result.stderr
+def test_the_cli_refuses_an_output_that_is_neither_keras_nor_zip(tmp_path, capsys):
+    assert cli.main(["export", "--out", str(tmp_path / "model.h5")]) == 1
+    assert "name the file FILE.keras, or FILE.zip" in capsys.readouterr().err
+    assert not list(tmp_path.iterdir())
 
 
 # --- with TensorFlow ---------------------------------------------------------------------------
