@@ -83,10 +83,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def target(args: argparse.Namespace) -> Iterator[tuple[str, list[int]]]:
-    """The URL to measure and the pids whose trees are the server side (nginx included)."""
+def target(args: argparse.Namespace) -> Iterator[tuple[str, list[int], list[str]]]:
+    """The URL to measure, the pids whose trees are the server side (nginx included),
+    and the URLs to warm up (each replica directly: through the proxy, one would stay cold).
+    """
     if args.url:
-        yield args.url.rstrip("/"), args.pids
+        yield args.url.rstrip("/"), args.pids, [args.url.rstrip("/")]
         return
     environment = {"AUTOENCODER_DATA_DIR": os.environ.get("AUTOENCODER_DATA_DIR", "")}
     environment = {name: value for name, value in environment.items() if value}
@@ -95,13 +97,15 @@ def target(args: argparse.Namespace) -> Iterator[tuple[str, list[int]]]:
         print(f"# servers: {', '.join(s.url for s in servers)}; logs in {servers[0].log.parent}")
         if front is not None:
             print(f"# nginx at {front.url} (prefix {front.prefix})")
-        yield url, pids
+        yield url, pids, [server.url for server in servers]
 
 
-async def warm_up(url: str, seed: int) -> None:
-    """One visitor, quickly, through the whole tour: nothing of it is timed."""
-    visitor = Visitor(url, seed, make_drawings(seed, 1), think=(0.05, 0.1))
-    await visitor.run(time.monotonic() + WARM_UP_SECONDS)
+async def warm_up(urls: list[str], seed: int) -> None:
+    """One visitor per server, quickly, through the whole tour: nothing of it is timed."""
+    drawings = make_drawings(seed, 1)
+    visitors = [Visitor(url, seed, drawings, think=(0.05, 0.1)) for url in urls]
+    until = time.monotonic() + WARM_UP_SECONDS
+    await asyncio.gather(*(visitor.run(until) for visitor in visitors))
 
 
 async def run_level(
@@ -149,10 +153,12 @@ async def run_level(
     return level
 
 
-async def sweep(url: str, args: argparse.Namespace, pids: list[int]) -> list[Level]:
+async def sweep(
+    url: str, args: argparse.Namespace, pids: list[int], warm: list[str]
+) -> list[Level]:
     drawings = make_drawings(args.seed)
     if not args.no_warm_up:
-        await warm_up(url, args.seed)
+        await warm_up(warm, args.seed)
     levels = []
     for index, visitors in enumerate(args.levels):
         if index:
@@ -168,11 +174,11 @@ async def sweep(url: str, args: argparse.Namespace, pids: list[int]) -> list[Lev
     return levels
 
 
-async def hostile_run(url: str, args: argparse.Namespace, pids: list[int]) -> str:
+async def hostile_run(url: str, args: argparse.Namespace, pids: list[int], warm: list[str]) -> str:
     """Holders of the largest model, some touring every page, beside normal visitors."""
     config, data = hostile.largest_model_zip(args.seed)
     if not args.no_warm_up:
-        await warm_up(url, args.seed)
+        await warm_up(warm, args.seed)
     before = tree_rss_mb(pids) if pids else math.nan
     sampler = TreeSampler(pids).start()
     holders = [
@@ -251,11 +257,11 @@ def main(argv: list[str] | None = None) -> None:
         + (f", hostile: {args.holders} holders, {args.hostile} touring" if args.hostile else "")
         + f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    with target(args) as (url, pids):
+    with target(args) as (url, pids, warm):
         if args.hostile:
-            print(asyncio.run(hostile_run(url, args, pids)))
+            print(asyncio.run(hostile_run(url, args, pids, warm)))
             return
-        levels = asyncio.run(sweep(url, args, pids))
+        levels = asyncio.run(sweep(url, args, pids, warm))
     print(table(levels))
     best = largest_passing(levels)
     print(

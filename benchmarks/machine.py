@@ -65,7 +65,7 @@ class Usage:
 class TreeSampler:
     """Peak RSS and CPU of some process trees between ``start()`` and ``stop()``."""
 
-    def __init__(self, pids: list[int], interval: float = 0.25) -> None:
+    def __init__(self, pids: list[int], interval: float = 0.5) -> None:
         self.pids = pids
         self.interval = interval
         self._peak = 0.0
