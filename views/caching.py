@@ -18,6 +18,7 @@ import ctypes
 import functools
 from collections.abc import Callable
 from operator import attrgetter
+from types import CodeType
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -32,6 +33,7 @@ SESSION_BYTES = "1MB"  # per cached function and session (its entries are under 
 
 Result = TypeVar("Result")
 CACHED_BY_MODEL: list[str] = []  # every function cached by model, once (a test counts them)
+_MADE: dict[CodeType, Callable[..., Any]] = {}  # the cached version of each function's code
 
 
 def is_shipped(model: Autoencoder) -> bool:
@@ -52,8 +54,14 @@ def by_model(
     """
 
     def decorate(function: Callable[..., Result]) -> Callable[..., Result]:
+        # Streamlit runs a page's file again on every rerun, and with it this decorator;
+        # the file's code is compiled once, so its functions' code objects stay the same.
+        # Made once per code, the caches cost no second inspect.getsource per rerun.
+        made = _MADE.get(function.__code__)
+        if made is not None and function.__closure__ is None:  # a closure's values may differ
+            return made
         name = f"{function.__module__}.{function.__qualname__}"
-        if name not in CACHED_BY_MODEL:  # a page's functions are decorated again on each run
+        if name not in CACHED_BY_MODEL:
             CACHED_BY_MODEL.append(name)
         options: dict[str, Any] = {"hash_funcs": BY_FINGERPRINT, "show_spinner": spinner}
         shared = st.cache_data(
@@ -72,6 +80,7 @@ def by_model(
             return (shared if is_shipped(model) else private)(model, *args)
 
         cached.caches = (shared, private)  # type: ignore[attr-defined]  # for the tests
+        _MADE[function.__code__] = cached
         return cached
 
     return decorate

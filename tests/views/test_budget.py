@@ -65,3 +65,12 @@ def test_every_computation_cached_by_model_is_counted_in_a_models_charge():
     for module in pkgutil.iter_modules(views.__path__):
         importlib.import_module(f"views.{module.name}")  # pages run only as __main__
     assert 0 < len(caching.CACHED_BY_MODEL) <= session.RESULT_CACHES, caching.CACHED_BY_MODEL
+
+
+def test_a_page_function_is_made_cached_once_however_often_its_page_runs():
+    def results(model, name):
+        return name
+
+    first = caching.by_model(shared_entries=1)(results)
+    again = caching.by_model(shared_entries=1)(results)  # what the page's next run does
+    assert again is first
