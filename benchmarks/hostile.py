@@ -115,6 +115,8 @@ class Holder:
     def _read(self, outcome: Outcome) -> None:
         self.refused_full = any(FULL_PART in notice for notice in outcome.notices)
         self.accepted = any(LOADED_PART in notice for notice in outcome.notices)
+        if not (self.accepted or self.refused_full):  # refused for another reason: say which
+            self.upload_errors.append(f"not loaded: {' / '.join(outcome.notices) or 'no notice'}")
 
     async def tour_pages(self, until: float) -> None:
         """Every page, in turn, until ``until`` (no pause: an attacker does not read)."""

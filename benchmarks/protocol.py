@@ -30,6 +30,7 @@ from urllib.parse import quote, urlsplit
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.Common_pb2 import UploadedFileInfo
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.Slider_pb2 import Slider
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -46,6 +47,7 @@ FINISHED = {
     ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
     ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
 }
+SELECT_SLIDER = Slider.SELECT_SLIDER
 MAX_ANSWERS = 4  # reruns a browser sends by itself after one action, at most
 WIDGET_KINDS = (
     "button",
@@ -163,6 +165,11 @@ def shown_state(kind: str, proto: Any) -> WidgetState | None:
         return option_state(widget_id, *options)
     if kind == "slider":
         values = proto.value if proto.set_value else proto.default
+        if proto.type == SELECT_SLIDER:  # sent as the chosen options' texts
+            chosen = [
+                proto.options[int(index)] for index in values if 0 <= index < len(proto.options)
+            ]
+            return option_state(widget_id, *chosen)
         return slider_state(widget_id, *values)
     if kind == "number_input":
         field = "value" if proto.set_value else "default"

@@ -57,6 +57,8 @@ def test_shown_state_reports_what_a_widget_shows() -> None:
     assert list(protocol.shown_state("slider", slider).double_array_value.data) == [0.3]
     slider = Slider(id="s", default=[0.5])
     assert list(protocol.shown_state("slider", slider).double_array_value.data) == [0.5]
+    select = Slider(id="s", default=[1], options=["1,000", "5,000"], type=Slider.SELECT_SLIDER)
+    assert list(protocol.shown_state("slider", select).string_array_value.data) == ["5,000"]
     number = NumberInput(id="n", default=3, data_type=NumberInput.INT)
     assert protocol.shown_state("number_input", number).int_value == 3
     select = Selectbox(id="m", options=["a", "b"], default=1)
