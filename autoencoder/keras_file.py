@@ -39,7 +39,8 @@ if TYPE_CHECKING:
 
 SUFFIX = ".keras"
 EXPORT_TIMEOUT_SECONDS = 180.0  # importing TensorFlow takes 5-30 s on a loaded 2-core host
-MAX_CACHED_FILES = 64  # the zoo (22) and a few dozen visitors' models; each is 0.1-2 MB
+MAX_CACHED_FILES = 64  # the zoo's models and this server's runs: 0.2-2 MB each
+MAX_CACHED_BYTES = 256 * 1024 * 1024  # the largest model Config allows makes a 33 MB file
 CACHE_FOLDER = "keras"
 # The child's exit code when it has no TensorFlow to build with.
 NO_KERAS_EXIT = 3
@@ -102,13 +103,18 @@ def write_keras_file(model: Autoencoder, out: str | os.PathLike[str]) -> Path:
 # --- in the server (no TensorFlow) ---------------------------------------------------------
 
 
-def keras_file_bytes(model: Autoencoder, *, timeout: float = EXPORT_TIMEOUT_SECONDS) -> bytes:
+def keras_file_bytes(
+    model: Autoencoder, *, cache: bool = True, timeout: float = EXPORT_TIMEOUT_SECONDS
+) -> bytes:
     """The ``.keras`` file of ``model``, from the disk cache or made by a child process.
 
-    Raises :class:`KerasExportError` on a failure or after ``timeout`` seconds.
+    ``cache=True`` (the app's own models) keeps the file under the model's
+    fingerprint for the next download; ``cache=False`` (a visitor's own model)
+    leaves nothing on disk once the bytes are read. Raises
+    :class:`KerasExportError` on a failure or after ``timeout`` seconds.
     """
     cached = keras_cache_dir() / f"{model.fingerprint}{SUFFIX}"
-    found = _read_cached(cached)
+    found = _read_cached(cached) if cache else None
     if found is not None:
         return found
     if not _one_export.acquire(timeout=timeout):
@@ -116,10 +122,12 @@ def keras_file_bytes(model: Autoencoder, *, timeout: float = EXPORT_TIMEOUT_SECO
             "The server is busy making another Keras file; try again in a minute."
         )
     try:
+        if not cache:
+            with tempfile.TemporaryDirectory(prefix="autoencoder-export-") as folder:
+                return _made(model, Path(folder) / f"model{SUFFIX}", timeout)
         found = _read_cached(cached)  # made while this call waited for its turn
         if found is None:
-            _export_in_child(model, cached, timeout)
-            found = cached.read_bytes()
+            found = _made(model, cached, timeout)
     except OSError:
         raise KerasExportError(
             "The Keras file could not be stored on this server; try again later, or download "
@@ -127,7 +135,7 @@ def keras_file_bytes(model: Autoencoder, *, timeout: float = EXPORT_TIMEOUT_SECO
         ) from None
     finally:
         _one_export.release()
-    _trim_cache(cached.parent, MAX_CACHED_FILES)
+    _trim_cache(cached.parent, MAX_CACHED_FILES, MAX_CACHED_BYTES)
     return found
 
 
@@ -153,10 +161,14 @@ def _read_cached(path: Path) -> bytes | None:
     return data
 
 
-def _export_in_child(model: Autoencoder, out: Path, timeout: float) -> None:
+def _made(model: Autoencoder, out: Path, timeout: float) -> bytes:
+    """``out``'s bytes once a child has written it (see :func:`export_command`)."""
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="autoencoder-export-") as folder:
-        model_folder = save_model(model, Path(folder) / "model")
+        # The settings and weights are all the file needs; the record (history, metrics)
+        # stays behind, so no record of any age can fail the save.
+        bare = Autoencoder(config=model.config, weights=model.weights)
+        model_folder = save_model(bare, Path(folder) / "model")
         # The package's own folder first, so the child imports this very package.
         package_root = str(Path(__file__).resolve().parent.parent)
         path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
@@ -185,23 +197,29 @@ def _export_in_child(model: Autoencoder, out: Path, timeout: float) -> None:
             "The Keras file could not be made on this server; download the model's zip "
             "and run `python -m autoencoder export` where TensorFlow is installed."
         )
+    return out.read_bytes()
 
 
-def _trim_cache(folder: Path, keep: int) -> None:
-    """Remove the least recently used files beyond ``keep`` (and leftovers of killed exports)."""
+def _trim_cache(folder: Path, keep: int, max_bytes: int) -> None:
+    """Keep the ``keep`` most recently used files within ``max_bytes`` (the newest always).
+
+    Also removes what a child killed mid-save left behind, once an hour old.
+    """
     entries = []
     for path in folder.iterdir():
         try:
-            entries.append((path.stat().st_mtime, path))
+            entries.append((path.stat().st_mtime, path.stat().st_size, path))
         except FileNotFoundError:
             continue  # removed by another process meanwhile
     entries.sort(reverse=True)
-    files = [path for _, path in entries if path.suffix == SUFFIX and path.is_file()]
-    for path in files[keep:]:
-        path.unlink(missing_ok=True)
-    # A child killed mid-save leaves its temporary folder; an hour is far past any export.
-    newest = max((mtime for mtime, _ in entries), default=0.0)
-    for mtime, path in entries:
+    total = 0
+    files = [(size, path) for _, size, path in entries if path.suffix == SUFFIX and path.is_file()]
+    for index, (size, path) in enumerate(files):
+        total += size
+        if index > 0 and (index >= keep or total > max_bytes):
+            path.unlink(missing_ok=True)
+    newest = max((mtime for mtime, _, _ in entries), default=0.0)
+    for mtime, _, path in entries:
         if path.is_dir() and path.name.startswith(".") and newest - mtime > 3600:
             shutil.rmtree(path, ignore_errors=True)
 

@@ -122,6 +122,31 @@ def test_the_cache_keeps_the_most_recently_used_files(cache, fake_child, monkeyp
     )
 
 
+def test_the_cache_stays_within_its_bytes_and_keeps_the_newest_file(cache, fake_child, monkeypatch):
+    monkeypatch.setattr(keras_file, "MAX_CACHED_BYTES", 40)  # two fake files of 18 bytes
+    models = [random_model(seed=seed) for seed in range(3)]
+    for age, model in enumerate(models):
+        keras_file_bytes(model)
+        os.utime(cache / f"{model.fingerprint}.keras", (age, age))
+    assert sorted(path.stem for path in cache.glob("*.keras")) == sorted(
+        model.fingerprint for model in models[1:]
+    )
+    monkeypatch.setattr(keras_file, "MAX_CACHED_BYTES", 1)
+    keras_file_bytes(random_model(seed=9))
+    assert [path.stem for path in cache.glob("*.keras")] == [random_model(seed=9).fingerprint]
+
+
+def test_a_visitors_model_leaves_nothing_on_disk(cache, fake_child, tmp_path, monkeypatch):
+    monkeypatch.setattr(keras_file.tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    model = random_model()
+    assert keras_file_bytes(model, cache=False) == b"PK fake keras file"
+    assert keras_file_bytes(model, cache=False) == b"PK fake keras file"
+    assert fake_child["count"]() == 2  # made afresh each time: nothing was kept
+    assert not cache.exists() or not list(cache.iterdir())
+    assert not list((tmp_path / "scratch").iterdir())
+
+
 def test_leftovers_of_a_killed_export_are_removed_once_old(cache, fake_child):
     cache.mkdir(parents=True)
     old = cache / ".model.keras.abc"
