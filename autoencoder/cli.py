@@ -30,8 +30,9 @@ from autoencoder.likelihood import NLL_SAMPLES
 
 HEARTBEAT_SECONDS = 30
 DATA_HELP = (
-    f"a local .npz in the layout of Keras' mnist.npz (default: ${DATA_DIR_ENV}/<dataset>.npz "
-    "if set, else download through keras.datasets)"
+    "a local .npz in the layout of Keras' mnist.npz, yours or MNIST's: 28x28 uint8 x_train and "
+    f"x_test, labels optional (default: ${DATA_DIR_ENV}/<dataset>.npz if set, else download "
+    "through keras.datasets)"
 )
 CHOICES = {
     "family": FAMILIES,
