@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from autoencoder.config import Config
 from autoencoder.network import Autoencoder, weight_shapes
@@ -27,6 +28,15 @@ FAMILIES = {
     "vae": Config.for_family("conv", latent_dim=3, filters=(4, 6), variational=True),
     "pca": Config.for_family("pca", latent_dim=6),
 }
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_blas_thread():
+    """One BLAS thread, as the app's server runs (app.py): on two shared cores, OpenBLAS's
+    own threads only fight each other and everything else (a 784x784 eigendecomposition
+    took 11 s instead of 0.4 s under load)."""
+    with threadpool_limits(1, user_api="blas"):
+        yield
 
 
 def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
