@@ -437,6 +437,11 @@ def test_slots_never_go_below_zero_or_above_the_cap():
     assert jobs.training_slots(100) == 0
     assert jobs.training_slots(jobs.SERVER_BUDGET_MB + jobs.RUN_PEAK_MB - 1) == 0
     assert jobs.training_slots(jobs.SERVER_BUDGET_MB + jobs.RUN_PEAK_MB) == 1
+    # A second run shares the first one's library pages: it needs only its own memory.
+    second = jobs.SERVER_BUDGET_MB + jobs.RUN_PEAK_MB + jobs.RUN_EXTRA_MB
+    assert jobs.training_slots(second - 1) == 1
+    assert jobs.training_slots(second) == 2
+    assert jobs.training_slots(2700) == 2  # Community Cloud
     assert jobs.training_slots(1_000_000) == jobs.MAX_RUNS
 
 

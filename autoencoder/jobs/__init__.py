@@ -16,6 +16,7 @@ The names below are re-exported for callers of ``autoencoder.jobs``.
 from autoencoder.jobs.capacity import (
     MAX_RUNS,
     MEMORY_ENV,
+    RUN_EXTRA_MB,
     RUN_PEAK_MB,
     SERVER_BUDGET_MB,
     memory_limit_mb,
@@ -57,6 +58,7 @@ __all__ = [
     "MAX_RUNS",
     "MEMORY_ENV",
     "RUNS_KEPT",
+    "RUN_EXTRA_MB",
     "RUN_PEAK_MB",
     "SERVER_BUDGET_MB",
     "TENSORFLOW_START_SECONDS",

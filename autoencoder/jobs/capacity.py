@@ -9,11 +9,13 @@ from pathlib import Path
 # Memory: how many TensorFlow children fit beside the server.
 MEMORY_ENV = "AUTOENCODER_MEMORY_MB"  # what the app may use, when the host does not say
 CGROUP_ROOT = Path("/sys/fs/cgroup")
-# One training child's peak RSS at the heaviest settings the form allows (a conv VAE:
-# 855 MB; the defaults: 800 MB; benchmarks/train_memory.py), of which TensorFlow's
-# import is 635 MB (390 MB of it library pages, which a second run shares). On
-# Community Cloud's 2.7 GB this allows two runs at a time.
-RUN_PEAK_MB = 900
+# One training child's peak RSS at the heaviest settings the form allows (a conv VAE,
+# code 128, batch 512: 1,125 MB; the defaults: 961 MB; benchmarks/train_memory.py with
+# TensorFlow 2.21). Most of it is TensorFlow's library pages, which a second run maps
+# from the same files and so shares: that run adds only its own memory (567 MB of
+# anonymous pages at the same settings). On Community Cloud's 2.7 GB: two runs.
+RUN_PEAK_MB = 1150  # the first run
+RUN_EXTRA_MB = 600  # each run beside it
 SERVER_BUDGET_MB = 700  # the Streamlit server itself, its caches and its sessions
 MAX_RUNS = 2  # even on a big host: the runs share the CPU, each only gets slower
 UNLIMITED_BYTES = 2**60  # cgroup v1 writes "no limit" as a number near 2**63
@@ -56,7 +58,10 @@ def training_slots(memory_mb: float | None = None) -> int:
         memory_mb = memory_limit_mb()
     if not math.isfinite(memory_mb):
         return MAX_RUNS
-    return max(0, min(MAX_RUNS, int((memory_mb - SERVER_BUDGET_MB) // RUN_PEAK_MB)))
+    room = memory_mb - SERVER_BUDGET_MB - RUN_PEAK_MB
+    if room < 0:
+        return 0
+    return min(MAX_RUNS, 1 + int(room // RUN_EXTRA_MB))
 
 
 def unavailable_message() -> str:
