@@ -1,12 +1,12 @@
 """The cross-check: one real Chromium visitor (Playwright) through the protocol visitors' tour.
 
 Same actions, same pace, same action kinds as :mod:`benchmarks.visitor`, found by
-their labels on the page. An action is timed from the input (the pen lifted, the
-click, the key) to the last ``script_finished`` the page's own websocket received
-for it, or to its last image loaded if that came later: the frames are read from
-the page's websocket, so both clients end the clock on the same message. A
-browser's time also includes what the protocol client skips (its debounce,
-rendering), which is the point of comparing them.
+their labels on the page. An action is timed as the protocol visitors' are: from
+the first BackMsg the page's own websocket sent for it to the last
+``script_finished`` it received for it, or to its last image loaded if that came
+later (the first page load: from the URL typed). The frames are read from the
+page's websocket, so both clients start and stop the clock on the same messages;
+what differs is what a browser does in between (rendering, its own requests).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class _Frames:
 
     def __init__(self) -> None:
         self.sent = 0
+        self.sent_at: list[float] = []
         self.finished: list[float] = []
         self.changed = asyncio.Event()
 
@@ -55,6 +56,7 @@ class _Frames:
     def _sent(self, payload: Any) -> None:
         if isinstance(payload, bytes | bytearray):
             self.sent += 1
+            self.sent_at.append(time.monotonic())
             self.changed.set()
 
     def _received(self, payload: Any) -> None:
@@ -202,6 +204,9 @@ class BrowserVisitor:
         except Exception as error:
             errors.append("timeout" if "Timeout" in type(error).__name__ else f"missing: {error}")
             end = time.monotonic()
+        if kind != "open" and len(frames.sent_at) > sent_before:
+            # From the BackMsg, as the protocol visitors are timed; "open" from the URL typed.
+            started = frames.sent_at[sent_before]
         self.timings.append(Timing(kind, started, end - started, tuple(errors)))
         return not errors or kind != "open"
 

@@ -30,6 +30,7 @@ import contextlib
 import math
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,7 +65,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--server-pids", default="", help="with --url: pids whose process trees are the server"
     )
-    parser.add_argument("--replicas", type=int, default=1, help="servers behind nginx (default 1)")
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="servers started behind nginx (default 1); with --url, only the table's label",
+    )
     parser.add_argument("--browser", action="store_true", help="+1 Playwright visitor per level")
     parser.add_argument("--hostile", type=int, default=0, help="holders that tour every page")
     parser.add_argument("--holders", type=int, default=20, help="sessions holding the big model")
@@ -90,9 +96,9 @@ def target(args: argparse.Namespace) -> Iterator[tuple[str, list[int], list[str]
     if args.url:
         yield args.url.rstrip("/"), args.pids, [args.url.rstrip("/")]
         return
-    environment = {"AUTOENCODER_DATA_DIR": os.environ.get("AUTOENCODER_DATA_DIR", "")}
-    environment = {name: value for name, value in environment.items() if value}
-    with cluster.cluster(args.replicas, environment=environment) as (url, servers, front):
+    logs = Path(tempfile.mkdtemp(prefix="capacity-servers-"))  # kept, to read afterwards
+    with cluster.cluster(args.replicas, log_dir=logs) as started:  # with this environment
+        url, servers, front = started
         pids = [server.pid for server in servers] + ([front.pid] if front else [])
         print(f"# servers: {', '.join(s.url for s in servers)}; logs in {servers[0].log.parent}")
         if front is not None:

@@ -72,7 +72,10 @@ def replicas(
     options: dict[str, str] | None = None,
     log_dir: Path | None = None,
 ) -> Iterator[list[Server]]:
-    """``count`` servers of app.py sharing one cookie secret; stopped on exit."""
+    """``count`` servers of app.py sharing one cookie secret; stopped on exit.
+
+    Their logs go to ``log_dir``, kept; without one, to a temporary folder removed on exit.
+    """
     secret = secrets.token_hex(16)
     folder = Path(log_dir or tempfile.mkdtemp(prefix="capacity-servers-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -105,6 +108,8 @@ def replicas(
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        if log_dir is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def render_site(template: str, upstreams: list[str], listen: str) -> str:
@@ -197,10 +202,10 @@ def proxy(upstreams: list[str], *, nginx: str | None = None) -> Iterator[Proxy]:
 
 @contextlib.contextmanager
 def cluster(
-    count: int, *, environment: dict[str, str] | None = None
+    count: int, *, environment: dict[str, str] | None = None, log_dir: Path | None = None
 ) -> Iterator[tuple[str, list[Server], Proxy | None]]:
     """One server (no proxy) or ``count`` replicas behind nginx: (url, servers, proxy)."""
-    with replicas(count, environment=environment) as servers:
+    with replicas(count, environment=environment, log_dir=log_dir) as servers:
         if count == 1:
             yield servers[0].url, servers, None
             return

@@ -472,19 +472,25 @@ class Session:
         await self._ws.send(message.SerializeToString())
 
     async def _send_and_wait(self, message: BackMsg, outcome: Outcome) -> _Run | None:
+        late = self._run
+        if late is not None:  # a run that timed out earlier: its end must not end this one
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(late.done.wait(), self.timeout)
         run = _Run(fragment=message.rerun_script.fragment_id)
         self._run = run
+        timed_out = False
         try:
             await self._send(message)
             await asyncio.wait_for(run.done.wait(), self.timeout)
         except TimeoutError:
-            outcome.timed_out = True
+            outcome.timed_out = timed_out = True
             return None
         except Exception:  # the connection went away
             outcome.disconnected = True
             return None
         finally:
-            self._run = None
+            if not timed_out:  # else it stays current, so that its late messages go to it
+                self._run = None
             outcome.exceptions += run.exceptions
             outcome.notices += run.notices
             outcome.media += len(run.media)

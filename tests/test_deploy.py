@@ -11,6 +11,7 @@ deploy/nginx.conf rendered for the replicas' ports (benchmarks/cluster.py).
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections import defaultdict
 from pathlib import Path
@@ -92,7 +93,9 @@ def _served_by(lines: list[str]) -> tuple[dict[str, set[str]], list[str]]:
 @pytest.mark.slow
 def test_each_visitor_stays_on_one_replica(mnist_path: Path) -> None:
     if cluster.nginx_path() is None:
-        pytest.skip("nginx is not installed (apt-get install -y nginx-light)")
+        if os.environ.get("CI"):
+            pytest.fail("CI must install nginx (apt-get install -y nginx)")
+        pytest.skip("nginx is not installed (Debian: apt-get install -y nginx)")
     environment = {"AUTOENCODER_DATA_DIR": str(mnist_path.parent)}
     upload = _small_model_zip()
     with cluster.replicas(2, environment=environment) as servers:
