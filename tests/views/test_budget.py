@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+import numpy as np
 import pytest
 
 import views
@@ -74,3 +75,19 @@ def test_a_page_function_is_made_cached_once_however_often_its_page_runs():
     first = caching.by_model(shared_entries=1)(results)
     again = caching.by_model(shared_entries=1)(results)  # what the page's next run does
     assert again is first
+
+
+@pytest.mark.parametrize("page", ["views/draw.py", "views/latent.py"])
+def test_a_model_too_big_for_the_browser_is_drawn_by_the_server_with_a_note(page):
+    from autoencoder import export
+
+    big = random_model(Config(hidden_units=(1024, 512), latent_dim=32))  # 2.7 M weights
+    assert export.payload_bytes(big) > export.MAX_PAYLOAD_BYTES
+    digit = np.zeros((28, 28), np.float32)
+    digit[6:22, 13:15] = 1.0  # a one
+    app = open_app(page, own_model=big, drawing=digit)
+    assert not app.exception
+    notes = [caption.value for caption in app.caption]
+    assert any("runs on the server only" in note and "too big" in note for note in notes)
+    if page == "views/latent.py":  # (Draw falls back to the server's canvas, empty here)
+        assert app.get("image"), "the server's pictures stand in for the live ones"
