@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
 from autoencoder import manifest
 from autoencoder.errors import AutoencoderError
-from autoencoder.jobs import TrainingJob
 from autoencoder.network import Autoencoder
 from views import labels, models, session
+
+if TYPE_CHECKING:  # a job exists only once a run was started (views/train.py imports jobs)
+    from autoencoder.jobs import TrainingJob
 
 
 def chosen_model() -> Autoencoder | None:
