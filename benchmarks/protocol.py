@@ -295,7 +295,7 @@ class Session:
             origin=self.base_url,  # type: ignore[arg-type]
             additional_headers=headers,
             max_size=None,
-            compression=None,
+            compression="deflate",  # offered, as Chromium does (Streamlit 1.67 declines it)
             open_timeout=self.timeout,
         )
         self._reader = asyncio.create_task(self._read())
