@@ -12,6 +12,7 @@ what differs is what a browser does in between (rendering, its own requests).
 from __future__ import annotations
 
 import asyncio
+import base64
 import random
 import time
 from typing import Any
@@ -39,37 +40,70 @@ LIVE_SLIDER = ".live input[type=range]"
 
 
 class _Frames:
-    """The page's websocket as the clock: reruns sent and runs finished, with their times."""
+    """The page's websocket as the clock, read through the DevTools protocol (CDP).
+
+    Counts (for waiting) are kept on this process's clock; the latencies use the
+    browser's own timestamps of each frame and media response, so that neither the
+    delivery of events to Playwright nor this process's scheduling is timed.
+    """
 
     def __init__(self) -> None:
         self.sent = 0
-        self.sent_at: list[float] = []
-        self.finished: list[float] = []
+        self.sent_ts: list[float] = []  # the browser's timestamps, seconds
+        self.finished: list[float] = []  # this process's clock, when heard of
+        self.finished_ts: list[float] = []
+        self.media_ts: list[float] = []  # /media/ responses finished
         self.changed = asyncio.Event()
+        self._sockets: set[str] = set()
+        self._media: set[str] = set()
 
-    def attach(self, websocket: Any) -> None:
-        if not websocket.url.endswith("/_stcore/stream"):
-            return
-        websocket.on("framesent", self._sent)
-        websocket.on("framereceived", self._received)
+    async def attach(self, page: Any) -> None:
+        cdp = await page.context.new_cdp_session(page)
+        cdp.on("Network.webSocketCreated", self._created)
+        cdp.on("Network.webSocketFrameSent", self._sent)
+        cdp.on("Network.webSocketFrameReceived", self._received)
+        cdp.on("Network.requestWillBeSent", self._request)
+        cdp.on("Network.loadingFinished", self._loaded)
+        await cdp.send("Network.enable")
 
-    def _sent(self, payload: Any) -> None:
-        if isinstance(payload, bytes | bytearray):
+    def _created(self, event: dict[str, Any]) -> None:
+        if event.get("url", "").endswith("/_stcore/stream"):
+            self._sockets.add(event["requestId"])
+
+    def _sent(self, event: dict[str, Any]) -> None:
+        if event.get("requestId") in self._sockets and event["response"].get("opcode") == 2:
             self.sent += 1
-            self.sent_at.append(time.monotonic())
+            self.sent_ts.append(event["timestamp"])
             self.changed.set()
 
-    def _received(self, payload: Any) -> None:
-        if not isinstance(payload, bytes | bytearray):
+    def _received(self, event: dict[str, Any]) -> None:
+        if event.get("requestId") not in self._sockets or event["response"].get("opcode") != 2:
             return
         message = ForwardMsg()
         try:
-            message.ParseFromString(bytes(payload))
+            message.ParseFromString(base64.b64decode(event["response"]["payloadData"]))
         except Exception:
             return
         if message.WhichOneof("type") == "script_finished" and message.script_finished in FINISHED:
             self.finished.append(time.monotonic())
+            self.finished_ts.append(event["timestamp"])
             self.changed.set()
+
+    def _request(self, event: dict[str, Any]) -> None:
+        if "/media/" in event.get("request", {}).get("url", ""):
+            self._media.add(event["requestId"])
+
+    def _loaded(self, event: dict[str, Any]) -> None:
+        if event.get("requestId") in self._media:
+            self.media_ts.append(event["timestamp"])
+
+    def seconds_since(self, sent_index: int) -> float | None:
+        """From the rerun sent at ``sent_index`` to its last run finished and media loaded."""
+        if len(self.sent_ts) <= sent_index or not self.finished_ts:
+            return None
+        start = self.sent_ts[sent_index]
+        end = max([self.finished_ts[-1], *(t for t in self.media_ts if t >= start)])
+        return end - start
 
 
 class BrowserVisitor:
@@ -99,7 +133,7 @@ class BrowserVisitor:
             try:
                 page = await browser.new_page(viewport=VIEWPORT)
                 page.set_default_timeout(self.timeout * 1000)
-                page.on("websocket", frames.attach)
+                await frames.attach(page)
                 page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
                 await self._tour(page, frames, rng, until)
             finally:
@@ -204,10 +238,11 @@ class BrowserVisitor:
         except Exception as error:
             errors.append("timeout" if "Timeout" in type(error).__name__ else f"missing: {error}")
             end = time.monotonic()
-        if kind != "open" and len(frames.sent_at) > sent_before:
+        seconds = end - started
+        if kind != "open" and not errors:
             # From the BackMsg, as the protocol visitors are timed; "open" from the URL typed.
-            started = frames.sent_at[sent_before]
-        self.timings.append(Timing(kind, started, end - started, tuple(errors)))
+            seconds = frames.seconds_since(sent_before) or seconds
+        self.timings.append(Timing(kind, started, seconds, tuple(errors)))
         return not errors or kind != "open"
 
     async def _settled(
