@@ -1,5 +1,6 @@
 """Debian's chromium for the browser tests and the benchmarks, and what they ask of a page:
-a picture by its caption, the app idle (``page.js``, evaluated in the page)."""
+a picture by its caption, the app idle (``page.js``, evaluated in the page by the scripts
+that wait on them; ``wait_until_idle`` from Python)."""
 
 from __future__ import annotations
 
@@ -42,12 +43,6 @@ def chromium_path() -> str | None:
         or shutil.which("chromium")
         or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
     )
-
-
-def figure_src(page, caption: str) -> str | None:
-    """The src of the picture whose caption starts with ``caption`` (None if not shown)."""
-    script = "return figure(caption)?.querySelector('img')?.src ?? null;"
-    return page.evaluate(f"caption => {{ {page_helpers()} {script} }}", caption)
 
 
 def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
