@@ -12,8 +12,11 @@ client's CPU, and the largest N with p95 <= 1 s and no errors.
 
     python benchmarks/capacity.py --visitors 10,20,40,60,80 --seconds 60
     python benchmarks/capacity.py --visitors 20,40,60,80 --seconds 60 --replicas 2
+    python benchmarks/capacity.py --visitors 10,20,40,60,80 --seconds 60 --replicas 1,2  # both
     python benchmarks/capacity.py --visitors 10 --seconds 60 --browser       # + 1 Chromium
     python benchmarks/capacity.py --visitors 10 --seconds 60 --hostile 3 --holders 20
+        # 20 sessions upload the largest model, 3 of them tour every page, beside 10
+        # normal visitors (the first --visitors count); then everyone leaves
     python benchmarks/capacity.py --url http://host:8080 --server-pids 123,456 --visitors 10
 
 Without ``--url`` it starts its own servers (benchmarks/cluster.py), one per
@@ -67,9 +70,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--replicas",
-        type=int,
-        default=1,
-        help="servers started behind nginx (default 1); with --url, only the table's label",
+        default="1",
+        help="servers behind nginx (default 1); 1,2: both, side by side; with --url, a label",
     )
     parser.add_argument("--browser", action="store_true", help="+1 Playwright visitor per level")
     parser.add_argument("--hostile", type=int, default=0, help="holders that tour every page")
@@ -81,6 +83,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     args.levels = [int(value) for value in args.visitors.split(",") if value.strip()]
     args.pids = [int(value) for value in args.server_pids.split(",") if value.strip()]
+    args.replica_counts = [int(value) for value in args.replicas.split(",") if value.strip()]
+    if not args.replica_counts or min(args.replica_counts) < 1:
+        parser.error("--replicas takes positive counts, e.g. 1 or 1,2")
+    if args.url and len(args.replica_counts) > 1:
+        parser.error("with --url, --replicas is one number: the label of what is behind it")
     if not args.levels or min(args.levels) < 1:
         parser.error("--visitors takes positive counts, e.g. 10,20,40")
     if args.hostile > args.holders:
@@ -89,7 +96,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 @contextlib.contextmanager
-def target(args: argparse.Namespace) -> Iterator[tuple[str, list[int], list[str]]]:
+def target(args: argparse.Namespace, replicas: int) -> Iterator[tuple[str, list[int], list[str]]]:
     """The URL to measure, the pids whose trees are the server side (nginx included),
     and the URLs to warm up (each replica directly: through the proxy, one would stay cold).
     """
@@ -97,7 +104,7 @@ def target(args: argparse.Namespace) -> Iterator[tuple[str, list[int], list[str]
         yield args.url.rstrip("/"), args.pids, [args.url.rstrip("/")]
         return
     logs = Path(tempfile.mkdtemp(prefix="capacity-servers-"))  # kept, to read afterwards
-    with cluster.cluster(args.replicas, log_dir=logs) as started:  # with this environment
+    with cluster.cluster(replicas, log_dir=logs) as started:  # with this environment
         url, servers, front = started
         pids = [server.pid for server in servers] + ([front.pid] if front else [])
         print(f"# servers: {', '.join(s.url for s in servers)}; logs in {servers[0].log.parent}")
@@ -120,6 +127,7 @@ async def run_level(
     args: argparse.Namespace,
     pids: list[int],
     drawings: list[dict],
+    replicas: int,
 ) -> Level:
     before = tree_rss_mb(pids) if pids else math.nan
     sampler = TreeSampler(pids).start()
@@ -148,7 +156,7 @@ async def run_level(
         server_rss_before_mb=before,
         server_cpu_cores=usage.cpu_cores if pids else math.nan,
         client_cpu_cores=client_cores,
-        replicas=args.replicas,
+        replicas=replicas,
     )
     crashed = [result for result in results if isinstance(result, BaseException)]
     for error in crashed:
@@ -160,7 +168,7 @@ async def run_level(
 
 
 async def sweep(
-    url: str, args: argparse.Namespace, pids: list[int], warm: list[str]
+    url: str, args: argparse.Namespace, pids: list[int], warm: list[str], replicas: int
 ) -> list[Level]:
     drawings = make_drawings(args.seed)
     if not args.no_warm_up:
@@ -169,7 +177,7 @@ async def sweep(
     for index, visitors in enumerate(args.levels):
         if index:
             await asyncio.sleep(PAUSE_BETWEEN_LEVELS)
-        level = await run_level(url, visitors, args, pids, drawings)
+        level = await run_level(url, visitors, args, pids, drawings, replicas)
         overall = level.overall()
         print(
             f"# N={visitors}: {overall.count} actions, p95 {overall.p95 * 1000:.0f} ms, "
@@ -263,18 +271,24 @@ def main(argv: list[str] | None = None) -> None:
         + (f", hostile: {args.holders} holders, {args.hostile} touring" if args.hostile else "")
         + f"; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
     )
-    with target(args) as (url, pids, warm):
-        if args.hostile:
-            print(asyncio.run(hostile_run(url, args, pids, warm)))
-            return
-        levels = asyncio.run(sweep(url, args, pids, warm))
+    levels: list[Level] = []
+    for replicas in args.replica_counts:
+        with target(args, replicas) as (url, pids, warm):
+            if args.hostile:
+                print(f"## {replicas} server(s)")
+                print(asyncio.run(hostile_run(url, args, pids, warm)))
+                continue
+            levels += asyncio.run(sweep(url, args, pids, warm, replicas))
+    if not levels:
+        return
     print(table(levels))
-    best = largest_passing(levels)
-    print(
-        f"\nLargest N with p95 <= {TARGET_P95_SECONDS:g} s and no errors: "
-        + (str(best) if best is not None else "none of those tried")
-        + f" (load average at the end {os.getloadavg()[0]:.1f})"
-    )
+    for replicas in args.replica_counts:
+        best = largest_passing(level for level in levels if level.replicas == replicas)
+        print(
+            f"\nLargest N with p95 <= {TARGET_P95_SECONDS:g} s and no errors, "
+            f"{replicas} server(s): " + (str(best) if best is not None else "none of those tried")
+        )
+    print(f"(load average at the end {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":
