@@ -20,21 +20,20 @@ from __future__ import annotations
 
 import hashlib
 import io
-import itertools
 import json
 import math
 import os
 import re
 import threading
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO, NoReturn, Required, TypedDict, cast
+from typing import Any, BinaryIO, NoReturn
 
 import numpy as np
 
 from autoencoder import __version__
-from autoencoder.config import DATASETS, Config
+from autoencoder.config import Config
 from autoencoder.errors import AutoencoderError
 from autoencoder.files import (
     DIRECTORY_BYTES_PER_MEMBER,
@@ -51,8 +50,15 @@ from autoencoder.files import (
     remove_temporaries,
     short,
 )
-from autoencoder.metrics import QUANTILE_COUNT
 from autoencoder.network import Autoencoder, weight_shapes
+from autoencoder.record import (
+    SHA256,
+    _check_record,
+    _text,
+    check_record,
+    record_part,
+)
+from autoencoder.record import InvalidError as _InvalidError
 
 CONFIG_FILE = "config.json"
 FORMAT = "autoencoder-model"
@@ -70,13 +76,9 @@ MAX_MEMBERS = 16  # a model zip holds 2 files (and perhaps its folder)
 MAX_CONFIG_BYTES = 1024 * 1024  # config.json is ~10 KB; 1000 epochs of history is ~60 KB
 MAX_JSON_DEPTH = 8  # config.json nests 3 deep
 MAX_JSON_DIGITS = 18  # integers: a count or a seed, never a 5000-digit number
-MAX_EPOCHS_RECORDED = 1000
 # Per array, room for its .npy header and its zip entries (~200 bytes in practice).
 _ARRAY_OVERHEAD = MAX_NPY_HEADER + 2 * DIRECTORY_BYTES_PER_MEMBER
 _WEIGHTS_FILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}\.npz")
-_SHA256 = re.compile(r"[0-9a-f]{64}")
-# Keys of config.json that save_model writes itself; the rest is model.record.
-_RESERVED = {"format", "format_version", "package_version", "config", "weights"}
 _FOLDER_ADVICE = "retrain the model or copy its folder again"
 _ONE_UPLOAD = threading.Lock()
 _UPLOAD_ADVICE = "upload a model .zip downloaded from this app"
@@ -86,233 +88,12 @@ class ModelLoadError(AutoencoderError, ValueError):
     """A model folder or file is missing, truncated, corrupt, hostile or mismatched."""
 
 
-class _InvalidError(ValueError):
-    """A problem with a model's content, worded without a path; callers add where and advice."""
-
-
-# --- model.record: its type and its schema ----------------------------------
-
-
-class DatasetRecord(TypedDict):
-    name: str
-    sha256: str
-    train_images: int
-    test_images: int
-
-
-class HistoryRecord(TypedDict, total=False):
-    loss: Required[list[float]]  # one value per epoch; more per-epoch lists may follow
-    val_loss: Required[list[float]]
-    seconds: list[float]
-
-
-class MetricsRecord(TypedDict, total=False):
-    val_bce: Required[float]  # any other key is a finite number too (neg_elbo, noisy_psnr, ...)
-    mse: Required[float]
-    psnr: Required[float]
-    count: int
-    bce_quantiles: list[float]
-
-
-class ModelRecord(TypedDict, total=False):
-    """What ``model.record`` holds; every key is optional (see :data:`RECORD_SCHEMA`)."""
-
-    dataset: DatasetRecord
-    history: HistoryRecord
-    best_epoch: int
-    stopped_early: bool
-    training_seconds: float
-    trained_at: str
-    metrics: MetricsRecord
-    name: str
-    description: str
-    note: str
-    noise_psnr: float
-
-
-def record_of(model: Autoencoder) -> ModelRecord:
-    """``model.record``, typed. A loaded record was checked against :data:`RECORD_SCHEMA`."""
-    return cast(ModelRecord, model.record)
-
-
-# A check takes where the value sits (e.g. "metrics.val_bce") and the value,
-# and raises _InvalidError if it does not fit.
-Check = Callable[[str, object], None]
-
-
-def _fail(where: str, expected: str, value: object) -> NoReturn:
-    raise _InvalidError(f"{where} must be {expected}, got {short(value)}")
-
-
-def _is_number(value: object) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    return isinstance(value, int) or math.isfinite(value)
-
-
-def _number() -> Check:
-    def check(where: str, value: object) -> None:
-        if not _is_number(value):
-            _fail(where, "a finite number", value)
-
-    return check
-
-
-def _integer(low: int, high: int) -> Check:
-    def check(where: str, value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            _fail(where, f"an integer from {low} to {high:,}", value)
-
-    return check
-
-
-def _boolean() -> Check:
-    def check(where: str, value: object) -> None:
-        if not isinstance(value, bool):
-            _fail(where, "true or false", value)
-
-    return check
-
-
-def _text(max_length: int, pattern: re.Pattern[str] | None = None) -> Check:
-    def check(where: str, value: object) -> None:
-        if not isinstance(value, str) or len(value) > max_length:
-            _fail(where, f"a text of at most {max_length} characters", value)
-        if pattern is not None and not pattern.fullmatch(value):
-            _fail(where, f"a text like {pattern.pattern}", value)
-
-    return check
-
-
-def _one_of(choices: tuple[str, ...]) -> Check:
-    def check(where: str, value: object) -> None:
-        if not isinstance(value, str) or value not in choices:
-            _fail(where, f"one of {', '.join(choices)}", value)
-
-    return check
-
-
-def _numbers(max_length: int, *, length: int | None = None, sorted_: bool = False) -> Check:
-    """A list of finite numbers: at most ``max_length``, exactly ``length``, non-decreasing."""
-
-    size = f"exactly {length}" if length is not None else f"at most {max_length}"
-
-    def check(where: str, value: object) -> None:
-        if not isinstance(value, list):
-            _fail(where, f"a list of {size} finite numbers", value)
-        if len(value) > max_length or (length is not None and len(value) != length):
-            raise _InvalidError(f"{where} must list {size} numbers, not {len(value)}")
-        for item in value:
-            if not _is_number(item):
-                _fail(where, "a list of finite numbers", item)
-        if sorted_ and any(later < earlier for earlier, later in itertools.pairwise(value)):
-            raise _InvalidError(f"{where} must be in non-decreasing order")
-
-    return check
-
-
-def _fields(
-    known: Mapping[str, Check],
-    *,
-    required: tuple[str, ...] = (),
-    other: Check | None = None,
-    max_keys: int = 64,
-) -> Check:
-    """An object of ``known`` keys; other keys are refused unless ``other`` checks them."""
-
-    def check(where: str, value: object) -> None:
-        if not isinstance(value, dict) or len(value) > max_keys:
-            _fail(where, f"an object of at most {max_keys} entries", value)
-        for key in required:
-            if key not in value:
-                raise _InvalidError(f"{where} lacks {key!r}")
-        for key, item in value.items():
-            if not isinstance(key, str) or len(key) > 64:
-                _fail(where, "keyed by short texts", key)
-            inner = f"{where}.{key}" if where else key
-            if key in known:
-                known[key](inner, item)
-            elif other is not None:
-                other(inner, item)
-            else:
-                raise _InvalidError(f"{inner} is not an entry this app knows")
-
-    return check
-
-
-def _history() -> Check:
-    per_epoch = _numbers(MAX_EPOCHS_RECORDED)
-    shape = _fields(
-        {"loss": per_epoch, "val_loss": per_epoch, "seconds": per_epoch},
-        required=("loss", "val_loss"),
-        other=per_epoch,
-        max_keys=16,
-    )
-
-    def check(where: str, value: object) -> None:
-        shape(where, value)
-        lists = cast(dict[str, list[float]], value)
-        lengths = {len(lists[key]) for key in ("loss", "val_loss", "seconds") if key in lists}
-        if len(lengths) > 1:
-            raise _InvalidError(
-                f"{where}.loss, val_loss and seconds must have one value per epoch each"
-            )
-
-    return check
-
-
-_COUNT = _integer(0, 10**9)
-_FINITE = _number()
-
-# model.record, one entry per top-level key of config.json beyond the reserved
-# ones. A key missing here is refused when a file is loaded (and when a model
-# is saved), so a new record key is added here, and to ModelRecord above.
-RECORD_SCHEMA: dict[str, Check] = {
-    "dataset": _fields(
-        {
-            "name": _one_of(DATASETS),
-            "sha256": _text(64, _SHA256),
-            "train_images": _COUNT,
-            "test_images": _COUNT,
-        },
-        required=("name", "sha256", "train_images", "test_images"),
-    ),
-    "history": _history(),
-    "best_epoch": _integer(0, MAX_EPOCHS_RECORDED),
-    "stopped_early": _boolean(),
-    "training_seconds": _FINITE,
-    "trained_at": _text(64),
-    "metrics": _fields(
-        {
-            "val_bce": _FINITE,
-            "mse": _FINITE,
-            "psnr": _FINITE,
-            "count": _COUNT,
-            "bce_quantiles": _numbers(QUANTILE_COUNT, length=QUANTILE_COUNT, sorted_=True),
-        },
-        required=("val_bce", "mse", "psnr"),
-        other=_FINITE,  # neg_elbo, noisy_psnr, ...: any further score is a finite number
-    ),
-    "name": _text(64),
-    "description": _text(300),
-    "note": _text(300),
-    "noise_psnr": _FINITE,
-}
-_check_record = _fields(RECORD_SCHEMA)
-
-
-def check_record(record: Mapping[str, Any]) -> ModelRecord:
-    """``record`` if it fits :data:`RECORD_SCHEMA`; ``ValueError`` names the first misfit."""
-    _check_record("", dict(record))
-    return cast(ModelRecord, record)
-
-
 # --- saving -------------------------------------------------------------------
 
 
 def _serialize(model: Autoencoder) -> tuple[str, bytes, bytes]:
     """(weights file name, weights bytes, config.json bytes) of ``model``."""
-    record = {key: value for key, value in model.record.items() if key not in _RESERVED}
+    record = record_part(model.record)
     try:
         check_record(record)
     except _InvalidError as problem:
@@ -484,7 +265,7 @@ def _parse_document(raw: bytes) -> dict[str, Any]:
             f"{CONFIG_FILE}: format version {short(version)} is not supported "
             f"(this package reads version {FORMAT_VERSION})"
         )
-    record = {key: value for key, value in document.items() if key not in _RESERVED}
+    record = record_part(document)
     try:
         if "package_version" in document:
             _text(32)("package_version", document["package_version"])
@@ -537,7 +318,7 @@ def _weights_entry(document: Mapping[str, Any]) -> tuple[str, str]:
     if not isinstance(entry, dict) or set(entry) != {"file", "sha256"}:
         raise _InvalidError(f"{CONFIG_FILE} does not name its weights file and its sha256")
     _text(104, _WEIGHTS_FILE)("weights.file", entry["file"])
-    _text(64, _SHA256)("weights.sha256", entry["sha256"])
+    _text(64, SHA256)("weights.sha256", entry["sha256"])
     return entry["file"], entry["sha256"]
 
 
@@ -593,7 +374,7 @@ def _read_weights(stream: BinaryIO, config: Config, room: int) -> dict[str, np.n
 def _build(
     config: Config, weights: dict[str, np.ndarray], document: Mapping[str, Any]
 ) -> Autoencoder:
-    record = {key: value for key, value in document.items() if key not in _RESERVED}
+    record = record_part(document)
     try:
         return Autoencoder(config=config, weights=weights, record=record)
     except ValueError as error:

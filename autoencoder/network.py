@@ -13,12 +13,15 @@ import functools
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from autoencoder.config import IMAGE_SIDE, INPUT_DIM, Config
+
+if TYPE_CHECKING:  # record.py checks records against its schema; only its types are needed
+    from autoencoder.record import ModelRecord
 
 KERNEL = 3  # every convolution is 3x3; the strided ones halve the side
 BATCH = 256  # images per forward pass: bounds the memory of the convolution windows
@@ -169,7 +172,7 @@ class Autoencoder:
 
     config: Config
     weights: Mapping[str, np.ndarray]
-    record: Mapping[str, Any] = field(default_factory=dict)
+    record: ModelRecord = field(default_factory=dict)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         expected = weight_shapes(self.config)

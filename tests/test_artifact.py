@@ -17,20 +17,22 @@ import pytest
 
 from autoencoder import artifact
 from autoencoder.artifact import (
-    RECORD_SCHEMA,
-    DatasetRecord,
-    HistoryRecord,
-    MetricsRecord,
     ModelLoadError,
-    ModelRecord,
     load_model,
     model_from_zip,
     model_to_zip,
-    record_of,
     save_model,
 )
 from autoencoder.config import Config
 from autoencoder.network import weight_shapes
+from autoencoder.record import (
+    RECORD_SCHEMA,
+    DatasetRecord,
+    HistoryRecord,
+    MetricsRecord,
+    ModelRecord,
+    record_of,
+)
 from tests.conftest import ROOT, random_model
 from tests.test_files import Pickled, npy, zip_of
 

@@ -11,11 +11,12 @@ import numpy as np
 import streamlit as st
 
 from autoencoder import jobs, manifest, pictures
-from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip, record_of
+from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip
 from autoencoder.budget import BudgetFullError
 from autoencoder.config import DATASET_LABELS, Config
 from autoencoder.data import find_local
 from autoencoder.network import Autoencoder
+from autoencoder.record import record_of
 from views import computations, models, runs, session, sidebar, testset
 from views.labels import FAMILIES, NOISES, count
 from views.session import Outcome
