@@ -85,6 +85,40 @@ def _entries() -> list[ZooEntry]:
                 schedule="cosine",
             ),
         ),
+        *(
+            ZooEntry(
+                f"conv-wide-{size}",
+                f"Convolutional, twice the channels (32, 64) and a dense layer of 128 on each "
+                f"side of a linear code of {size}; {epochs} epochs, learning rate decaying "
+                "to zero.",
+                Config.for_family(
+                    "conv",
+                    filters=WIDE,
+                    hidden_units=(128,),
+                    latent_dim=size,
+                    epochs=epochs,
+                    batch_size=128,
+                    schedule="cosine",
+                ),
+            )
+            for size, epochs in ((32, 100),)
+        ),
+        ZooEntry(
+            "conv-wide-30",
+            "conv-wide-32 with its code narrowed to its 30 main directions, then fine-tuned "
+            "8 epochs: a code of 30, as the 2006 deep autoencoder's.",
+            Config.for_family(
+                "conv",
+                filters=WIDE,
+                hidden_units=(128,),
+                latent_dim=30,
+                epochs=8,
+                batch_size=128,
+                learning_rate=5e-4,
+                schedule="cosine",
+            ),
+            start_from="conv-wide-32",
+        ),
         ZooEntry(
             "deep-32",
             "Deep dense: 784-256-128-32 and back, linear code.",
@@ -122,6 +156,21 @@ def _entries() -> list[ZooEntry]:
                 code_activation="linear",
                 variational=True,
                 epochs=50,
+            ),
+        ),
+        ZooEntry(
+            "vae-bin-50",
+            "Variational, 50-number code, trained on MNIST binarised anew every epoch with a "
+            "Bernoulli decoder: its likelihood is in the units of VAE papers.",
+            Config(
+                hidden_units=(512, 256),
+                latent_dim=50,
+                code_activation="linear",
+                variational=True,
+                binarize=True,
+                epochs=130,
+                batch_size=128,
+                schedule="cosine",
             ),
         ),
         ZooEntry(
