@@ -19,6 +19,7 @@ from typing import Any
 
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+from benchmarks.browser import CHROMIUM_FLAGS, chromium_path
 from benchmarks.protocol import FINISHED
 from benchmarks.strokes import SHAPES, SIDE
 from benchmarks.visitor import (
@@ -30,7 +31,6 @@ from benchmarks.visitor import (
     THINK_SECONDS,
     Timing,
 )
-from tests.browser.conftest import CHROMIUM_FLAGS, chromium_path
 
 VIEWPORT = {"width": 1280, "height": 900}
 QUIET_SECONDS = 0.3  # no new rerun sent for this long after a finish: the action is over

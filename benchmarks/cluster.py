@@ -4,8 +4,8 @@
 output in a log file (never a pipe, which fills and stalls a busy server) and the
 same ``server.cookieSecret``; :func:`proxy` runs nginx in the foreground with a
 temporary prefix and the deploy configuration rendered for those ports. The
-server helpers shared with the browser tests (free ports, the health wait) are
-imported from tests/browser/conftest.py, not copied.
+server helpers shared with the browser tests (free ports, the health wait) come
+from benchmarks/server.py, not copied.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.browser.conftest import free_port  # noqa: E402
+from benchmarks import server as servers  # noqa: E402
+from benchmarks.server import free_port  # noqa: E402
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
 NGINX_CANDIDATES = ("/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/local/nginx/sbin/nginx")
@@ -48,20 +47,6 @@ class Server:
 def nginx_path() -> str | None:
     found = shutil.which("nginx")
     return found or next((path for path in NGINX_CANDIDATES if Path(path).exists()), None)
-
-
-def wait_healthy(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited early:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} was not healthy within {timeout:.0f} s")
 
 
 @contextlib.contextmanager
@@ -97,7 +82,9 @@ def replicas(
                 )  # fmt: skip
             started.append((process, Server(f"http://127.0.0.1:{port}", process.pid, log)))
         for process, server in started:
-            wait_healthy(server.url, process, server.log, START_SECONDS)
+            servers.wait_until_healthy(
+                servers.Server(process, server.url, server.log), START_SECONDS
+            )
         yield [server for _, server in started]
     finally:
         for process, _ in started:
@@ -188,7 +175,7 @@ def proxy(upstreams: list[str], *, nginx: str | None = None) -> Iterator[Proxy]:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_healthy(url, process, prefix / "logs" / "error.log", 20)
+        servers.wait_until_healthy(servers.Server(process, url, prefix / "logs" / "error.log"), 20)
         yield Proxy(url, process.pid, prefix)
     finally:
         process.terminate()

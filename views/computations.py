@@ -17,7 +17,7 @@ import streamlit as st
 
 from autoencoder import latent, metrics
 from autoencoder.data import CLASS_NAMES
-from autoencoder.fairshare import Lane, Sample
+from autoencoder.fairshare import MIN_IMAGES, Lane, Sample
 from autoencoder.network import Autoencoder
 from views.caching import by_model, is_shipped, release_freed_memory
 from views.testset import shared_test_split, stored_pixels
@@ -30,7 +30,11 @@ def _lane() -> Lane:
 
 
 def covered_images(
-    model: Autoencoder, name: str, total: int | None = None, passes: int = 1, minimum: int = 500
+    model: Autoencoder,
+    name: str,
+    total: int | None = None,
+    passes: int = 1,
+    minimum: int = MIN_IMAGES,
 ) -> Sample:
     """The test images (of the first ``total``) that ``passes`` passes of ``model`` cover:
     all of them for the app's own models."""
