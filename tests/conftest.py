@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -11,6 +15,8 @@ from threadpoolctl import threadpool_limits
 
 from autoencoder.config import Config
 from autoencoder.network import Autoencoder, weight_shapes
+
+Result = TypeVar("Result")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -91,3 +97,10 @@ def mnist_path() -> Path:
             pytest.fail(f"CI must provide MNIST at {path}")
         pytest.skip(f"no MNIST at {path}; set AUTOENCODER_DATA_DIR")
     return path
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, Result]) -> Result:
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps an event
+    loop running in this one for the whole session, and asyncio.run refuses to nest."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

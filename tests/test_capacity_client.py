@@ -16,6 +16,7 @@ from streamlit.proto.Slider_pb2 import Slider
 
 from benchmarks import minihttp, protocol, report, strokes
 from benchmarks.visitor import Timing, moved_code
+from tests.conftest import run_coroutine
 
 
 def test_rerun_message_carries_the_client_state() -> None:
@@ -115,7 +116,7 @@ def _read(raw: bytes) -> tuple[minihttp.Response, bool]:
         reader.feed_eof()
         return await minihttp.read_response(reader)
 
-    return asyncio.run(go())
+    return run_coroutine(go())
 
 
 def test_http_responses_are_read_by_length_and_by_chunks() -> None:

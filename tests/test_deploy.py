@@ -10,7 +10,6 @@ deploy/nginx.conf rendered for the replicas' ports (benchmarks/cluster.py).
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 from collections import defaultdict
@@ -24,6 +23,7 @@ from autoencoder.config import Config
 from autoencoder.network import Autoencoder, weight_shapes
 from benchmarks import cluster
 from benchmarks.protocol import Session
+from tests.conftest import run_coroutine
 
 MIN_VISITORS = 4
 MAX_VISITORS = 24  # until both replicas were reached: two replicas, 2**-23 to miss one
@@ -103,7 +103,7 @@ def test_each_visitor_stays_on_one_replica(mnist_path: Path) -> None:
         with cluster.proxy(addresses) as front:
             visits = []
             while len(visits) < MAX_VISITORS:
-                visits.append(asyncio.run(_visit(front.url, upload)))
+                visits.append(run_coroutine(_visit(front.url, upload)))
                 reached, _ = _served_by(front.access_log())
                 used = set().union(*reached.values()) if reached else set()
                 if len(visits) >= MIN_VISITORS and used >= set(addresses):

@@ -160,7 +160,7 @@ def test_an_ended_child_is_reaped_though_nobody_polls_it(tiny_npz):
     try:
         os.kill(pid, signal.SIGKILL)
         # Nobody calls job.running: the supervisor's own rounds must reap it.
-        assert eventually(lambda: state(pid) is None, timeout=3 * jobs.REAP_SECONDS + 2), (
+        assert eventually(lambda: state(pid) is None, timeout=3 * supervisor.REAP_SECONDS + 2), (
             f"process {pid} is still there (state {state(pid)}): a zombie"
         )
     finally:
@@ -171,7 +171,7 @@ def test_an_ended_child_is_reaped_though_nobody_polls_it(tiny_npz):
 def test_an_abandoned_job_is_ended_and_its_folder_removed(tiny_npz):
     job = jobs.TrainingJob.start(LONG, data=tiny_npz, limits=WIDE)
     try:
-        long_ago = time.time() - jobs.ABANDONED_SECONDS - 10
+        long_ago = time.time() - supervisor.ABANDONED_SECONDS - 10
         os.utime(job.folder / "heartbeat", (long_ago, long_ago))  # the visitor left
         jobs.reap()
         assert not job.folder.exists()

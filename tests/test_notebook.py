@@ -43,6 +43,7 @@ def test_the_notebook_runs_top_to_bottom(mnist_path, monkeypatch):
     monkeypatch.setenv("NOTEBOOK_EPOCHS", "1")
     monkeypatch.setenv("NOTEBOOK_ZOO_IMAGES", "500")
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
+    monkeypatch.delenv("MPLBACKEND", raising=False)  # importing streamlit sets it to Agg
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(
         notebook,
