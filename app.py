@@ -34,6 +34,8 @@ def run() -> None:
     st.set_page_config(page_title="Autoencoder, by hand", page_icon=str(PAGE_ICON), layout="wide")
     pages = [
         st.Page(VIEWS / "draw.py", title="Draw", icon=":material/draw:", default=True),
+        st.Page(VIEWS / "inside.py", title="Inside the network", icon=":material/layers:"),
+        st.Page(VIEWS / "handwriting.py", title="Your handwriting", icon=":material/edit_note:"),
         st.Page(VIEWS / "samples.py", title="Test images", icon=":material/grid_view:"),
         st.Page(VIEWS / "latent.py", title="Explore the code", icon=":material/tune:"),
         st.Page(VIEWS / "denoise.py", title="Denoise", icon=":material/blur_off:"),
