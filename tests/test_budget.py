@@ -1,4 +1,7 @@
+import gc
 import threading
+import time
+import weakref
 
 import pytest
 
@@ -77,3 +80,33 @@ def test_the_sweeper_runs_by_itself():
     start_sweeper(holdings, lambda owner: False, every=0.01, after_drop=after_drop)
     assert dropped.wait(5)
     assert len(holdings) == 0 and gone == ["gone"]
+
+
+class Session:
+    """Stands for a closed Streamlit session: what it held sits in a reference cycle."""
+
+    def __init__(self):
+        self.itself = self
+
+
+def test_what_a_closed_session_held_in_cycles_is_collected_after_the_sweep():
+    # With runner.postScriptGC off, nothing else collects a closed session's cycles soon.
+    holdings = Holdings(limit_bytes=100, grace_seconds=0)
+    session = Session()
+    alive = weakref.ref(session)
+    holdings.put("gone", session, 10)
+    del session
+    closed = threading.Event()
+    gc.disable()
+    try:
+        start_sweeper(
+            holdings, lambda owner: False, every=0.01, close_seconds=0.01,
+            after_drop=lambda owners: closed.set(),
+        )  # fmt: skip
+        assert closed.wait(5)
+        deadline = time.monotonic() + 5
+        while alive() is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert alive() is None
+    finally:
+        gc.enable()

@@ -14,7 +14,6 @@ anonymous, so memory is kept in bounds by construction:
 
 from __future__ import annotations
 
-import ctypes
 import functools
 from collections.abc import Callable
 from operator import attrgetter
@@ -23,6 +22,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from autoencoder import heap
 from autoencoder.network import Autoencoder
 from views import models
 
@@ -89,18 +89,8 @@ def by_model(
 def release_freed_memory() -> None:
     """Hand the pages freed by a big computation back to the OS.
 
-    glibc keeps freed heap memory for reuse, in one arena per thread, and
-    Streamlit runs each session's script in a thread: trimming after a cache
-    miss gives back 5-10 MB a visit that would otherwise stay.
+    Streamlit runs each session's script in a thread, and glibc keeps freed heap
+    memory in one arena per thread: trimming after a cache miss gives back
+    5-10 MB a visit that would otherwise stay.
     """
-    libc = _glibc()
-    if libc is not None:
-        libc.malloc_trim(0)
-
-
-@functools.cache
-def _glibc() -> Any:
-    try:
-        return ctypes.CDLL("libc.so.6")  # Linux, as on Community Cloud; elsewhere no trimming
-    except OSError:
-        return None
+    heap.trim()
