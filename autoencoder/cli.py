@@ -196,7 +196,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="List the model zoo, or train its models into assets/zoo/.",
     )
     zoo_commands = zoo.add_subparsers(dest="zoo_command", required=True)
-    zoo_commands.add_parser("list", help="the zoo's models and their test figures")
+    listing = zoo_commands.add_parser("list", help="the zoo's models and their test figures")
+    listing.add_argument(
+        "--markdown", action="store_true", help="the README's table, with the 2006 reference"
+    )
     build = zoo_commands.add_parser("build", help="train the zoo's models (seeded, repeatable)")
     build.add_argument("--only", nargs="+", metavar="NAME", help="build only these models")
     build.add_argument("--data-dir", type=Path, metavar="DIR", help="folder of <dataset>.npz")
@@ -327,6 +330,9 @@ def _evaluate(arguments: argparse.Namespace) -> int:
 def _zoo(arguments: argparse.Namespace) -> int:
     from autoencoder import zoo
 
+    if arguments.zoo_command == "list" and arguments.markdown:
+        print(zoo.markdown_table(zoo.read_manifest(), zoo.read_references()))
+        return 0
     if arguments.zoo_command == "list":
         for entry in zoo.read_manifest():
             figures = entry["metrics"]

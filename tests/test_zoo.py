@@ -135,3 +135,13 @@ def test_the_manifest_marks_the_2006_point():
 def test_unknown_names_never_become_paths():
     with pytest.raises(KeyError, match="no zoo model named"):
         zoo.load("../../etc")
+
+
+def test_the_readme_table_gives_each_kind_its_own_figure_and_the_2006_reference():
+    entries = zoo.read_manifest()
+    table = zoo.markdown_table(entries, zoo.read_references()).splitlines()
+    assert len(table) == 2 + len(entries) + len(zoo.read_references())
+    rows = {row.split(" | ")[0].strip("| "): row for row in table[2:]}
+    assert "NLL" in rows["vae-bin-50"] and "k=5000" in rows["vae-bin-50"]
+    assert "-ELBO" in rows["vae-32"] and "noisy" in rows["denoise-32"]
+    assert "| 3.00 |" in rows["*deep autoencoder, 2006*"]  # the paper's unit: per image
