@@ -28,6 +28,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from autoencoder import jobs
 from autoencoder.artifact import save_model
 from autoencoder.config import DATASET_LABELS, INPUT_DIM
 from autoencoder.data import cache_dir
@@ -45,7 +46,9 @@ CACHE_FOLDER = "keras"
 # The child's exit code when it has no TensorFlow to build with.
 NO_KERAS_EXIT = 3
 _CHILD_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "3", "MALLOC_ARENA_MAX": "2"}
-# One export child at a time: each imports TensorFlow (about 600 MB).
+# One export child at a time: each imports TensorFlow (about 600 MB), and each takes one
+# of the training slots (autoencoder/jobs/capacity.py), so runs and exports together stay
+# within the memory plan.
 _one_export = threading.Lock()
 
 
@@ -124,10 +127,10 @@ def keras_file_bytes(
     try:
         if not cache:
             with tempfile.TemporaryDirectory(prefix="autoencoder-export-") as folder:
-                return _made(model, Path(folder) / f"model{SUFFIX}", timeout)
+                return _made_in_a_slot(model, Path(folder) / f"model{SUFFIX}", timeout)
         found = _read_cached(cached)  # made while this call waited for its turn
         if found is None:
-            found = _made(model, cached, timeout)
+            found = _made_in_a_slot(model, cached, timeout)
     except OSError:
         raise KerasExportError(
             "The Keras file could not be stored on this server; try again later, or download "
@@ -159,6 +162,23 @@ def _read_cached(path: Path) -> bytes | None:
         return None
     os.utime(path)  # the cache drops the least recently used files first
     return data
+
+
+def _made_in_a_slot(model: Autoencoder, out: Path, timeout: float) -> bytes:
+    """:func:`_made`, holding a training slot: the child's TensorFlow costs what a run's does."""
+    try:
+        with jobs.borrowed_slot():
+            return _made(model, out, timeout)
+    except jobs.TrainingUnavailableError:
+        raise KerasExportError(
+            "This server has too little memory to make Keras files; download the model's zip "
+            "and run `python -m autoencoder export` on your own machine."
+        ) from None
+    except jobs.ServerBusyError:
+        raise KerasExportError(
+            "The server's memory is taken by training runs right now; try the Keras file "
+            "again in a minute."
+        ) from None
 
 
 def _made(model: Autoencoder, out: Path, timeout: float) -> bytes:
@@ -240,10 +260,17 @@ def bundle_bytes(model: Autoencoder, keras_bytes: bytes, name: str = "autoencode
 
 
 def keras_bundle_bytes(
-    model: Autoencoder, name: str = "autoencoder", *, timeout: float = EXPORT_TIMEOUT_SECONDS
+    model: Autoencoder,
+    name: str = "autoencoder",
+    *,
+    cache: bool = True,
+    timeout: float = EXPORT_TIMEOUT_SECONDS,
 ) -> bytes:
-    """What a page offers for download: :func:`bundle_bytes` of :func:`keras_file_bytes`."""
-    return bundle_bytes(model, keras_file_bytes(model, timeout=timeout), name)
+    """What a page offers for download: :func:`bundle_bytes` of :func:`keras_file_bytes`.
+
+    ``cache=False`` for a visitor's model: its file never outlives the call.
+    """
+    return bundle_bytes(model, keras_file_bytes(model, cache=cache, timeout=timeout), name)
 
 
 def bundle_readme(model: Autoencoder, name: str) -> str:

@@ -400,6 +400,31 @@ def test_a_full_server_refuses_another_run(monkeypatch, tiny_npz):
         first.cleanup()
 
 
+def test_an_export_holding_the_last_slot_keeps_a_run_from_starting(
+    no_process, monkeypatch, tiny_npz
+):
+    monkeypatch.setattr(capacity, "training_slots", lambda: 1)
+    with jobs.borrowed_slot():
+        with pytest.raises(jobs.ServerBusyError, match="memory is taken by other runs"):
+            jobs.TrainingJob.start(QUICK, data=tiny_npz)
+        with pytest.raises(jobs.ServerBusyError, match="taken by other work"), jobs.borrowed_slot():
+            pass
+
+
+def test_a_slot_is_given_back_when_its_export_ends(monkeypatch):
+    monkeypatch.setattr(capacity, "training_slots", lambda: 1)
+    with pytest.raises(RuntimeError), jobs.borrowed_slot():
+        raise RuntimeError("the export failed")
+    with jobs.borrowed_slot():  # free again
+        pass
+
+
+def test_no_memory_for_a_run_means_no_export_either(monkeypatch):
+    monkeypatch.setattr(capacity, "training_slots", lambda: 0)
+    with pytest.raises(jobs.TrainingUnavailableError), jobs.borrowed_slot():
+        pass
+
+
 # --- How many runs fit -----------------------------------------------------------------------
 
 GIB = 2**30

@@ -190,6 +190,32 @@ def test_one_export_at_a_time_and_a_clear_refusal_when_busy(cache, fake_child):
     assert fake_child["count"]() == 0
 
 
+def test_an_export_takes_a_training_slot_and_says_so_when_none_is_free(
+    cache, fake_child, monkeypatch
+):
+    from autoencoder import jobs
+    from autoencoder.jobs import capacity
+
+    monkeypatch.setattr(capacity, "training_slots", lambda: 1)
+    busy = pytest.raises(KerasExportError, match="memory is taken by training runs")
+    with jobs.borrowed_slot(), busy as said:  # the slot: what a training run would hold
+        keras_file_bytes(random_model())
+    assert str(said.value).count(". ") == 0 and "/" not in str(said.value)
+    assert fake_child["count"]() == 0
+    monkeypatch.setattr(capacity, "training_slots", lambda: 0)
+    with pytest.raises(KerasExportError, match="too little memory"):
+        keras_file_bytes(random_model(), cache=False)
+    assert fake_child["count"]() == 0
+
+
+def test_a_visitors_bundle_is_never_cached(cache, fake_child):
+    model = random_model()
+    keras_file.keras_bundle_bytes(model, cache=False)
+    keras_file.keras_bundle_bytes(model, cache=False)
+    assert fake_child["count"]() == 2
+    assert not cache.exists() or not list(cache.glob("*.keras"))
+
+
 def test_a_cached_file_is_served_without_waiting_for_a_running_export(cache, fake_child):
     model = random_model()
     keras_file_bytes(model)

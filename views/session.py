@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the job module is only needed once a run is started
 DRAWING_KEY = "drawn_digit"  # the digit the Draw page shows: 28x28 float32 in [0, 1]
 OWN_MODEL_KEY = "own_model"  # a model this session trained or uploaded
 OWN_ZIP_KEY = "own_model_zip"  # (model, its zip): made once per model, in this session only
+KERAS_BUNDLE_KEY = "keras_bundle"  # (model, its .keras bundle): the last one made, this session
 JOB_KEY = "training_job"  # the running job: a process handle, which no widget can hold
 OUTCOME_KEY = "training_outcome"  # an Outcome: how the last run or upload ended, shown once
 MODEL_CHOICE_KEY = "model_choice"  # the sidebar's chosen model: a zoo name, or OWN_CHOICE
@@ -102,6 +103,7 @@ def set_own_model(model: Autoencoder | None) -> None:
         _holdings().drop(_session_id())
         st.session_state.pop(OWN_MODEL_KEY, None)
         st.session_state.pop(OWN_ZIP_KEY, None)
+        st.session_state.pop(KERAS_BUNDLE_KEY, None)
         return
     _holdings().put(_session_id(), model, _charge(model))
     st.session_state[OWN_MODEL_KEY] = model
@@ -172,6 +174,25 @@ def _close_sessions(session_ids: list[str]) -> None:
         for session_id in session_ids:
             Runtime.instance().clear_user_info_for_session(session_id)
     release_freed_memory()
+
+
+def keras_bundle(model: Autoencoder) -> bytes | None:
+    """The Keras bundle made in this session for ``model`` (this very object), or None."""
+    kept = st.session_state.get(KERAS_BUNDLE_KEY)
+    return kept[1] if kept is not None and kept[0] is model else None
+
+
+def keep_keras_bundle(model: Autoencoder, data: bytes) -> None:
+    """Keep the last bundle made (one at a time); a visitor's own is charged to the budget."""
+    st.session_state.pop(KERAS_BUNDLE_KEY, None)
+    if is_own(model):
+        zipped = own_zip(model)
+        extra = len(data) + (len(zipped) if zipped is not None else 0)
+        try:
+            _holdings().put(_session_id(), model, _charge(model) + extra)
+        except BudgetFullError:
+            return  # made again on the next click
+    st.session_state[KERAS_BUNDLE_KEY] = (model, data)
 
 
 # --- The sidebar's choice of model ---------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from autoencoder import jobs, manifest, pictures
+from autoencoder import jobs, keras_file, manifest, pictures, zoo
 from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip
 from autoencoder.budget import BudgetFullError
 from autoencoder.config import DATASET_LABELS, Config
@@ -48,6 +48,7 @@ def train_page() -> None:
     own = session.own_model()
     if own is not None:
         _your_model(own)
+    _keras_download(model)
     _upload_model()
 
 
@@ -289,8 +290,7 @@ def _your_model(own: Autoencoder) -> None:
             st.download_button(
                 "Download it (.zip)",
                 data=_zip_of(own),
-                file_name=f"autoencoder-{own.config.kind}-{own.config.dataset}-"
-                f"{own.latent_dim}d.zip",
+                file_name=f"{_download_name(own)}.zip",
                 mime="application/zip",
                 icon=":material/download:",
             )
@@ -300,6 +300,50 @@ def _your_model(own: Autoencoder) -> None:
             session.set_own_model(None)
             st.rerun()
     _compare(own)
+
+
+def _keras_download(model: Autoencoder) -> None:
+    """The chosen model (zoo or own) as a ``.keras`` file in a zip with a README and an example.
+
+    A child process makes it (the server never imports TensorFlow), in one of the
+    training slots; a zoo model's file is cached on disk for every visitor, a
+    visitor's own is made for them alone and kept only in their session.
+    """
+    st.subheader("Take the chosen model with you: a Keras file")
+    st.write(
+        f"The model in the sidebar ({model.config.kind}, code {model.latent_dim}) as a "
+        "`.keras` file that plain Keras opens with `keras.models.load_model`, its `encoder` "
+        "and `decoder` named inside, with a README and an example script, in one zip."
+    )
+    bundle = session.keras_bundle(model)
+    if bundle is None:
+        if not st.button("Make the Keras file", icon=":material/build:", key="keras_make"):
+            return
+        name = _download_name(model)
+        with st.spinner("Making the Keras file: TensorFlow starts in a process of its own ..."):
+            try:
+                bundle = keras_file.keras_bundle_bytes(
+                    model, name, cache=models.is_zoo_model(model)
+                )
+            except keras_file.KerasExportError as error:
+                st.warning(str(error))
+                return
+        session.keep_keras_bundle(model, bundle)
+    st.download_button(
+        "Download it (.keras, in a zip)",
+        data=bundle,
+        file_name=f"{_download_name(model)}-keras.zip",
+        mime="application/zip",
+        icon=":material/download:",
+        key="keras_download",
+    )
+
+
+def _download_name(model: Autoencoder) -> str:
+    """``conv-32`` for a zoo model, ``autoencoder-dense-mnist-32d`` for a visitor's."""
+    if models.is_zoo_model(model):
+        return str(model.record.get("name", zoo.DEFAULT_NAME))
+    return f"autoencoder-{model.config.kind}-{model.config.dataset}-{model.latent_dim}d"
 
 
 def _advice(own: Autoencoder) -> str | None:

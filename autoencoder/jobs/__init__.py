@@ -8,7 +8,8 @@ server; each module holds one part of that:
 - ``capacity``: how many runs at once the memory fits (``training_slots``);
 - ``estimates``: how long a run will take (``estimate_seconds``);
 - ``job``: one run, its progress and its result (``TrainingJob``);
-- ``supervisor``: the one thread that starts, reaps and stops every child.
+- ``supervisor``: the one thread that starts, reaps and stops every child, and
+  lends a slot to other TensorFlow children (``borrowed_slot``: a Keras export).
 
 The names below are re-exported for callers of ``autoencoder.jobs``.
 """
@@ -44,6 +45,7 @@ from autoencoder.jobs.supervisor import (
     CHILD_NICENESS,
     FOLDER_PREFIX,
     RUNS_KEPT,
+    borrowed_slot,
     child_environment,
     reap,
     remove_stale_folders,
@@ -71,6 +73,7 @@ __all__ = [
     "TrainingJob",
     "TrainingLimits",
     "TrainingUnavailableError",
+    "borrowed_slot",
     "child_environment",
     "estimate_seconds",
     "measured_runs",

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -107,6 +107,7 @@ class _Supervisor:
         self._requests: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._runs: collections.deque[dict[str, Any]] = collections.deque(maxlen=RUNS_KEPT)
+        self._borrowed = 0  # slots held by other TensorFlow children (Keras exports)
 
     def jobs(self) -> list[TrainingJob]:
         with self._jobs_lock:
@@ -128,14 +129,11 @@ class _Supervisor:
         self, config: Config, train_limit: int | None, data: Path, max_seconds: float
     ) -> TrainingJob:
         with self._start_lock:
-            slots = capacity.training_slots()
+            slots = self._free_slot()
             if slots == 0:
-                raise TrainingUnavailableError(capacity.unavailable_message())
-            self.reap()
-            if sum(job.running for job in self.jobs()) >= slots:
                 raise ServerBusyError(
-                    f"{slots} {'model is' if slots == 1 else 'models are'} training on this "
-                    "server already (all it has memory for). Try again in a minute."
+                    "This server's memory is taken by other runs right now (all it has room "
+                    "for). Try again in a minute."
                 )
             remove_stale_folders()
             folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
@@ -151,6 +149,46 @@ class _Supervisor:
             with self._jobs_lock:
                 self._jobs.append(job)
             return job
+
+    def _free_slot(self) -> int:
+        """The slots this host has if one is free now (else 0), under ``_start_lock``.
+
+        TrainingUnavailableError if the host has none at all; ServerBusyError,
+        naming the runs, if training runs take every slot.
+        """
+        slots = capacity.training_slots()
+        if slots == 0:
+            raise TrainingUnavailableError(capacity.unavailable_message())
+        self.reap()
+        running = sum(job.running for job in self.jobs())
+        if running >= slots:
+            raise ServerBusyError(
+                f"{slots} {'model is' if slots == 1 else 'models are'} training on this "
+                "server already (all it has memory for). Try again in a minute."
+            )
+        with self._jobs_lock:
+            return 0 if running + self._borrowed >= slots else slots
+
+    @contextlib.contextmanager
+    def borrowed_slot(self) -> Iterator[None]:
+        """Hold a training slot for another TensorFlow child (a Keras export) while inside.
+
+        That child imports TensorFlow as a run does, so it counts against the same
+        memory plan (capacity.py): refused like a run (JobRefusedError) when the
+        slots are taken, and no run starts while it holds one.
+        """
+        with self._start_lock:
+            if self._free_slot() == 0:
+                raise ServerBusyError(
+                    "This server's memory is taken by other work right now; try again in a minute."
+                )
+            with self._jobs_lock:
+                self._borrowed += 1
+        try:
+            yield
+        finally:
+            with self._jobs_lock:
+                self._borrowed -= 1
 
     def reap(self) -> None:
         """Reap ended children, stop overdue runs, and end abandoned ones (folder and all)."""
@@ -250,6 +288,11 @@ def current() -> _Supervisor:
 def running_jobs() -> list[TrainingJob]:
     """The jobs of this process whose child is still training."""
     return [job for job in current().jobs() if job.running]
+
+
+def borrowed_slot() -> contextlib.AbstractContextManager[None]:
+    """A training slot for another TensorFlow child while inside (see ``_Supervisor``)."""
+    return current().borrowed_slot()
 
 
 def reap() -> None:

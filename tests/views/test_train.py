@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -325,3 +326,87 @@ def test_a_run_goes_on_while_the_visitor_is_on_another_page():
     assert not app.exception
     assert app.session_state[OWN_MODEL_KEY].latent_dim == 4
     assert "It is now your model" in app.toast[0].value
+
+
+# --- The Keras file ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def made(monkeypatch, tmp_path) -> list[bool]:
+    """The export child replaced by a script that writes a stand-in file; the cache flags seen."""
+    from autoencoder import keras_file
+
+    monkeypatch.setenv("AUTOENCODER_CACHE_DIR", str(tmp_path / "cache"))
+    seen: list[bool] = []
+    made_for_real = keras_file.keras_file_bytes
+
+    def recording(model, *, cache=True, timeout=keras_file.EXPORT_TIMEOUT_SECONDS):
+        seen.append(cache)
+        return made_for_real(model, cache=cache, timeout=timeout)
+
+    def command(model_folder, out):
+        return [sys.executable, "-c", f"open({str(out)!r}, 'wb').write(b'keras bytes')"]
+
+    monkeypatch.setattr(keras_file, "export_command", command)
+    monkeypatch.setattr(keras_file, "keras_file_bytes", recording)
+    return seen
+
+
+def bundle_names(app, served: dict[str, bytes]) -> list[str]:
+    (button,) = [b for b in app.get("download_button") if b.proto.id.endswith("keras_download")]
+    with zipfile.ZipFile(io.BytesIO(served[Path(button.proto.url).stem])) as archive:
+        return sorted(archive.namelist())
+
+
+@pytest.fixture
+def served(monkeypatch) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    keep = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, path_or_data, mimetype, kind, filename=None):
+        file_id = keep(self, path_or_data, mimetype, kind, filename)
+        found[file_id] = path_or_data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    return found
+
+
+def test_a_zoo_model_downloads_as_a_cached_keras_bundle(made, served, tmp_path):
+    app = open_app(PAGE)
+    assert not [b for b in app.get("download_button") if b.proto.id.endswith("keras_download")]
+    app.button(key="keras_make").click()
+    app.run()
+    assert not app.exception and not app.warning
+    assert bundle_names(app, served) == [
+        "dense-32/README.md", "dense-32/dense-32.keras", "dense-32/example.py",
+    ]  # fmt: skip
+    assert made == [True]
+    assert list((tmp_path / "cache" / "keras").glob("*.keras"))  # the next visitor reads it
+    app.run()  # kept in the session: not made again
+    assert made == [True]
+
+
+def test_a_visitors_model_downloads_as_a_bundle_never_cached(made, served, tmp_path):
+    app = open_app(PAGE, own_model=random_model(SMALL))
+    app.button(key="keras_make").click()
+    app.run()
+    assert not app.exception
+    assert "autoencoder-dense-mnist-4d/autoencoder-dense-mnist-4d.keras" in bundle_names(
+        app, served
+    )
+    assert made == [False]
+    assert not list((tmp_path / "cache").rglob("*.keras"))
+
+
+def test_a_full_server_says_so_in_one_sentence(made, monkeypatch):
+    from autoencoder.jobs import capacity
+
+    monkeypatch.setattr(capacity, "training_slots", lambda: 1)
+    app = open_app(PAGE)
+    with jobs.borrowed_slot():  # a visitor's run holds the one slot
+        app.button(key="keras_make").click()
+        app.run()
+    assert not app.exception
+    assert "try the Keras file again in a minute" in texts(app.warning)
+    assert not [b for b in app.get("download_button") if b.proto.id.endswith("keras_download")]

@@ -1,0 +1,56 @@
+"""Take it with you and bring your own: a Keras download that plain Keras opens, a model
+trained on a dataset file of one's own, and the handwriting page, in a real browser."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+
+import numpy as np
+import pytest
+
+from autoencoder.artifact import load_model
+from tests.browser.conftest import assert_no_exception
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+EXPORT_SECONDS = 240_000  # ms: the child imports TensorFlow on a shared 2-core host
+PREDICT_SCRIPT = """
+import importlib.util, sys
+import keras
+import numpy as np
+assert importlib.util.find_spec("autoencoder") is None, "plain Keras must not see the package"
+model = keras.models.load_model(sys.argv[1])
+np.save(sys.argv[3], model.predict(np.load(sys.argv[2]), verbose=0))
+"""
+
+
+def test_the_default_model_downloads_as_a_keras_file_that_plain_keras_matches(
+    page, app_url, tmp_path, mnist_data_dir
+):
+    page.goto(f"{app_url}/train")
+    page.get_by_role("button", name="Make the Keras file").click()
+    download_button = page.get_by_role("button", name="Download it (.keras, in a zip)")
+    download_button.wait_for(timeout=EXPORT_SECONDS)
+    assert_no_exception(page)
+    with page.expect_download() as download:
+        download_button.click()
+    bundle = tmp_path / download.value.suggested_filename
+    download.value.save_as(bundle)
+    with zipfile.ZipFile(bundle) as archive:
+        archive.extractall(tmp_path)
+    (keras_path,) = tmp_path.glob("*/*.keras")
+
+    with np.load(mnist_data_dir / "mnist.npz") as arrays:
+        images = arrays["x_test"][:8].reshape(-1, 784).astype(np.float32) / 255
+    np.save(tmp_path / "images.npy", images)
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", PREDICT_SCRIPT, str(keras_path), "images.npy", "out.npy"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=600, check=False,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    served = load_model().reconstruct(images)  # the app's own reconstruction (NumPy)
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), served, atol=1e-5)
+    assert "load_model" in (keras_path.parent / "README.md").read_text()
