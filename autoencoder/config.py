@@ -17,8 +17,15 @@ from typing import Any
 
 IMAGE_SIDE = 28
 INPUT_DIM = IMAGE_SIDE * IMAGE_SIDE
-DATASETS = ("mnist", "fashion_mnist")
-DATASET_LABELS = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST clothes"}
+# "custom": a file of the visitor's own (Keras' MNIST layout), which only they hold; a model
+# trained on it has no MNIST or Fashion-MNIST test set, and its labels (if any) are 0-9.
+CUSTOM = "custom"
+DATASETS = ("mnist", "fashion_mnist", CUSTOM)
+DATASET_LABELS = {
+    "mnist": "MNIST digits",
+    "fashion_mnist": "Fashion-MNIST clothes",
+    CUSTOM: "your own images",
+}
 FAMILIES = ("dense", "conv", "pca")
 CODE_ACTIVATIONS = ("relu", "linear")
 NOISES = ("none", "gaussian", "mask")

@@ -32,7 +32,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from autoencoder.config import DATASETS, IMAGE_SIDE, INPUT_DIM
+from autoencoder.config import CUSTOM, DATASETS, IMAGE_SIDE, INPUT_DIM
 from autoencoder.errors import AutoencoderError
 from autoencoder.files import (
     BadFileError,
@@ -59,6 +59,10 @@ UPLOAD_ADVICE = (
     "save 28x28 uint8 images as x_train and x_test (labels 0-9 as y_train and y_test, "
     "if any) with numpy.savez"
 )
+CUSTOM_WITHOUT_FILE = (
+    "a custom dataset is a file of your own: give its path with --data "
+    "(the layout of Keras' mnist.npz)"
+)
 DOWNLOAD_TIMEOUT_SECONDS = 600
 RETRY_DOWNLOAD_SECONDS = 600
 CLASS_NAMES = {
@@ -75,6 +79,7 @@ CLASS_NAMES = {
         "Bag",
         "Ankle boot",
     ),
+    CUSTOM: tuple(f"class {label}" for label in range(10)),  # a file's labels have no names
 }
 _NPY_MAGIC = b"\x93NUMPY"
 # Failed downloads, by destination: (time.monotonic() of the failure, the message).
@@ -153,6 +158,8 @@ def resolve_source(name: str, path: str | os.PathLike[str] | None = None) -> Pat
         if not source.is_file():
             raise FileNotFoundError(f"{source}: no such data file")
         return source
+    if name == CUSTOM:
+        raise FileNotFoundError(CUSTOM_WITHOUT_FILE)
     data_dir = os.environ.get(DATA_DIR_ENV)
     if data_dir:
         source = Path(data_dir).expanduser() / f"{name}.npz"
@@ -172,8 +179,11 @@ def find_local(name: str) -> Path | None:
     """The dataset's local ``.npz`` ($AUTOENCODER_DATA_DIR, else the download cache), or None.
 
     Never downloads: a caller can refuse at once to start work that needs the data.
+    A ``custom`` dataset is never found: it is a file that its owner gives.
     """
     _check_name(name)
+    if name == CUSTOM:
+        return None
     data_dir = os.environ.get(DATA_DIR_ENV)
     folder = Path(data_dir).expanduser() if data_dir else cache_dir()
     candidate = folder / f"{name}.npz"

@@ -13,7 +13,7 @@ import itertools
 import math
 import re
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn, Required, TypedDict, cast
+from typing import TYPE_CHECKING, Any, NoReturn, NotRequired, Required, TypedDict, cast
 
 from autoencoder.config import DATASETS
 from autoencoder.errors import AutoencoderError
@@ -43,6 +43,7 @@ class DatasetRecord(TypedDict):
     sha256: str
     train_images: int
     test_images: int
+    label: NotRequired[str]  # a custom dataset's own name (the visitor's file)
 
 
 class HistoryRecord(TypedDict, total=False):
@@ -219,6 +220,7 @@ RECORD_SCHEMA: dict[str, Check] = {
             "sha256": _text(64, SHA256),
             "train_images": _COUNT,
             "test_images": _COUNT,
+            "label": _text(64),
         },
         required=("name", "sha256", "train_images", "test_images"),
     ),

@@ -43,7 +43,13 @@ MAX_UNPACKED_BYTES = 40 * 2**20
 MAX_CONFIG_BYTES = 2**20
 MAX_MEMBERS = 16
 RECORD = {  # what training writes, in miniature
-    "dataset": {"name": "mnist", "sha256": "ab" * 32, "train_images": 300, "test_images": 100},
+    "dataset": {
+        "name": "custom",
+        "sha256": "ab" * 32,
+        "train_images": 300,
+        "test_images": 100,
+        "label": "letters.npz",
+    },
     "history": {"loss": [0.3, 0.2], "val_loss": [0.31, 0.21], "seconds": [1.0, 0.9]},
     "best_epoch": 1,
     "stopped_early": False,

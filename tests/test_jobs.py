@@ -618,3 +618,30 @@ def test_this_servers_runs_are_a_bounded_record(monkeypatch, tmp_path):
         finished_job(tmp_path / str(n), Config(), [5.0, float(n + 1)], images=1_000).cleanup()
     kept = [run["training_seconds"] for run in jobs.measured_runs()]
     assert kept == [float(n + 1) for n in range(5, jobs.RUNS_KEPT + 5)]  # the newest
+
+
+def test_a_visitors_file_is_written_into_the_jobs_own_folder_and_goes_with_it(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    seen = {}
+
+    def spawn(config, train_limit, data, folder):
+        seen.update(data=data, folder=folder, content=data.read_bytes())
+        return subprocess.Popen([sys.executable, "-c", "pass"])
+
+    monkeypatch.setattr(supervisor, "_spawn", spawn)
+    custom = replace(QUICK, dataset="custom")
+    job = jobs.TrainingJob.start(custom, data_bytes=b"the visitor's npz", data_label="mine.npz")
+    assert seen["data"].parent == seen["folder"] == job.folder
+    assert seen["content"] == b"the visitor's npz"
+    assert job.data_label == "mine.npz"
+    job.cleanup()
+    assert not job.folder.exists()
+    with pytest.raises(jobs.OutsideLimitsError, match="custom dataset"):
+        jobs.TrainingJob.start(QUICK, data_bytes=b"npz")
+
+
+def test_a_custom_run_without_a_file_is_refused_without_a_process(no_process):
+    with pytest.raises(jobs.DataMissingError, match="Give your dataset file"):
+        jobs.TrainingJob.start(replace(QUICK, dataset="custom"))

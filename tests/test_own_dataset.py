@@ -242,3 +242,23 @@ def test_the_cli_trains_a_network_on_the_letters(tmp_path):
     record = json.loads((out / "config.json").read_text())
     assert record["dataset"]["train_images"] == 600
     assert record["history"]["val_loss"][-1] < record["history"]["val_loss"][0]
+
+
+def test_a_model_of_ones_own_file_says_so_in_its_config_and_record(tmp_path):
+    path = tmp_path / "mine.npz"
+    np.savez(path, **labelled())
+    out = tmp_path / "model"
+    arguments = ["train", "--dataset", "custom", "--data", str(path), "--family", "pca"]
+    assert cli.main([*arguments, "--latent-dim", "3", "--out", str(out), "--json"]) == 0
+    document = json.loads((out / "config.json").read_text())
+    assert document["config"]["dataset"] == "custom"
+    assert document["dataset"]["name"] == "custom"
+
+
+def test_a_custom_dataset_is_only_ever_a_file_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))
+    np.savez(tmp_path / "custom.npz", **labelled())  # not even a file of that name is taken
+    assert data.find_local("custom") is None
+    with pytest.raises(FileNotFoundError, match="a file of your own: give its path with --data"):
+        load_dataset("custom")
+    assert load_dataset("custom", tmp_path / "custom.npz").name == "custom"

@@ -35,6 +35,8 @@ MODEL_CHOICE_KEY = "model_choice"  # the sidebar's chosen model: a zoo name, or 
 MODEL_PICKER_KEY = "model_picker"  # the sidebar's selectbox, which shows and sets the choice
 OWN_CHOICE = "own"  # the choice of the visitor's own model (zoo names never say "own")
 LIVE_HELD_KEY = "live_held"  # fingerprints of the models this browser page reports holding
+OWN_DATASET_KEY = "own_dataset"  # an OwnDataset: the visitor's .npz, for their runs only
+DATASET_PROBLEM_KEY = "own_dataset_problem"  # why the last dataset file was refused, said once
 
 # A page's own state that is no widget's.
 SAMPLES_SEED = "sample_seed"  # a button press draws a new random set; the seed remembers it
@@ -48,6 +50,7 @@ THRESHOLD_MODEL_KEY = "detect_threshold_model"  # the fingerprint of the thresho
 # Widgets whose value code reads or sets outside their own call.
 BRUSH_KEY = "brush"  # the Draw page's brush; the live pad starts with it
 MODEL_UPLOAD_KEY = "model_upload"  # the Train page's uploader, read by its callback
+DATASET_UPLOAD_KEY = "dataset_upload"  # the Train page's dataset uploader, read by its callback
 MAP_KEY = "generate_map"  # the 2-number map, whose click selection a callback reads
 MAP_SLIDER_KEYS = ("generate_z0", "generate_z1")  # the map's point, which a click sets
 
@@ -247,6 +250,49 @@ def set_outcome(outcome: Outcome) -> None:
 def pop_outcome() -> Outcome | None:
     """The outcome not shown yet, which is then forgotten."""
     return st.session_state.pop(OUTCOME_KEY, None)
+
+
+# --- The visitor's own dataset -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnDataset:
+    """A visitor's dataset file, checked once (``dataset_from_bytes``), for their runs only.
+
+    The bytes (at most ``data.MAX_UPLOAD_BYTES``) go to the training child;
+    ``sample`` is a few of its test images to show, never the whole set.
+    """
+
+    data: bytes
+    label: str  # the file's name, as the visitor gave it
+    train_images: int
+    test_images: int
+    labelled: bool
+    sample: np.ndarray  # (n, 784) float32 in [0, 1]
+
+
+def own_dataset() -> OwnDataset | None:
+    return st.session_state.get(OWN_DATASET_KEY)
+
+
+def set_own_dataset(dataset: OwnDataset | None) -> None:
+    if dataset is None:
+        st.session_state.pop(OWN_DATASET_KEY, None)
+    else:
+        st.session_state[OWN_DATASET_KEY] = dataset
+
+
+def set_dataset_problem(message: str) -> None:
+    st.session_state[DATASET_PROBLEM_KEY] = message
+
+
+def pop_dataset_problem() -> str | None:
+    return st.session_state.pop(DATASET_PROBLEM_KEY, None)
+
+
+def uploaded_dataset_file() -> Any:
+    """The Train page's uploaded dataset (an UploadedFile), or None."""
+    return st.session_state.get(DATASET_UPLOAD_KEY)
 
 
 # --- Small state of one page ----------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from autoencoder import metrics
-from autoencoder.config import DATASETS
+from autoencoder.config import CUSTOM, DATASETS
 from autoencoder.data import (
     CLASS_NAMES,
     DATA_DIR_ENV,
@@ -37,6 +37,12 @@ def shared_test_split(name: str) -> Split:
 
 def load_test_images(name: str) -> Split | None:
     """The test images of ``name``, or None after saying how to provide them."""
+    if name == CUSTOM:  # the visitor's own file: no shared test set, and none on disk
+        st.info(
+            "Your model learnt your own images, and this page works on the MNIST or "
+            "Fashion-MNIST test images: choose a zoo model in the sidebar to use it here."
+        )
+        return None
     try:
         return shared_test_split(name)
     except (AutoencoderError, FileNotFoundError, ValueError) as error:

@@ -13,8 +13,8 @@ import streamlit as st
 from autoencoder import jobs, keras_file, manifest, pictures, zoo
 from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip
 from autoencoder.budget import BudgetFullError
-from autoencoder.config import DATASET_LABELS, Config
-from autoencoder.data import find_local
+from autoencoder.config import CUSTOM, DATASET_LABELS, Config
+from autoencoder.data import UPLOAD_ADVICE, DatasetFileError, dataset_from_bytes, find_local
 from autoencoder.network import Autoencoder
 from autoencoder.record import record_of
 from views import computations, models, runs, session, sidebar, testset
@@ -24,6 +24,8 @@ from views.session import Outcome
 LIMITS = jobs.TrainingLimits()
 POLL_SECONDS = 1.0
 POOR_PSNR_DB = 15.0  # below this, reconstructions are grey blobs (the default reaches 20 dB)
+DATASET_CHOICES = {**DATASET_LABELS, CUSTOM: "My own file (.npz)"}
+SHOWN_IMAGES = 8  # of the visitor's own test images, on this page
 
 
 def train_page() -> None:
@@ -40,6 +42,8 @@ def train_page() -> None:
     job = session.training_job()
     # The settings stay on the page while training, so they survive the run.
     config, train_limit = _settings()
+    if config is not None and config.dataset == CUSTOM:
+        _dataset_upload()
     if config is not None:
         _start_button(config, train_limit, training=job is not None)
     if job is not None:
@@ -131,8 +135,8 @@ def _settings() -> tuple[Config | None, int]:
     )
     dataset = right.radio(
         "Dataset",
-        list(DATASET_LABELS),
-        format_func=DATASET_LABELS.__getitem__,
+        list(DATASET_CHOICES),
+        format_func=DATASET_CHOICES.__getitem__,
         horizontal=True,
         key="train_dataset",
     )
@@ -158,12 +162,66 @@ def _settings() -> tuple[Config | None, int]:
     return config, train_limit
 
 
+def _dataset_upload() -> None:
+    """The visitor's own .npz: checked once when given, kept in their session only."""
+    st.file_uploader(
+        "Your dataset: an .npz in the layout of Keras' mnist.npz",
+        type=["npz"],
+        key=session.DATASET_UPLOAD_KEY,
+        on_change=_adopt_dataset,
+        help=f"To make one: {UPLOAD_ADVICE}.",
+    )
+    problem = session.pop_dataset_problem()
+    if problem is not None:
+        st.warning(problem)
+    own = session.own_dataset()
+    if own is None:
+        st.caption(f"No file yet. To make one, {UPLOAD_ADVICE}.")
+        return
+    labels = "with labels" if own.labelled else "without labels"
+    st.write(
+        f"**{own.label}**: {own.train_images:,} training and {own.test_images:,} test "
+        f"images, {labels}. It stays in this session only."
+    )
+    shown = len(own.sample)
+    st.image(
+        pictures.tile(own.sample, shown),
+        alt=f"The first {shown} test images of your file {own.label}",
+    )
+
+
+def _adopt_dataset() -> None:
+    """Runs once per new file (a callback); a bad file leaves the kept one as it was."""
+    upload = session.uploaded_dataset_file()
+    if upload is None:
+        return
+    try:
+        dataset = dataset_from_bytes(upload.getvalue(), name=CUSTOM)
+    except DatasetFileError as error:
+        session.set_dataset_problem(f"That file was not taken. {error}")
+        return
+    sample = dataset.test.images[:SHOWN_IMAGES].copy()
+    session.set_own_dataset(
+        session.OwnDataset(
+            data=upload.getvalue(),
+            label=upload.name[:64],
+            train_images=len(dataset.train) if dataset.train is not None else 0,
+            test_images=len(dataset.test),
+            labelled=dataset.has_labels,
+            sample=sample,
+        )
+    )
+
+
 def _start_button(config: Config, train_limit: int, training: bool) -> None:
     """Start, or say at once why not: no memory for a run here, or no data."""
     unavailable = None
+    own_data = session.own_dataset() if config.dataset == CUSTOM else None
     if jobs.training_slots() == 0:
         unavailable = jobs.unavailable_message()
-    elif find_local(config.dataset) is None:
+    elif config.dataset == CUSTOM and own_data is None:
+        unavailable = jobs.missing_data_message(CUSTOM)
+    elif config.dataset != CUSTOM and find_local(config.dataset) is None:
         unavailable = jobs.missing_data_message(config.dataset)
     clicked = st.button(
         "Start training",
@@ -180,7 +238,12 @@ def _start_button(config: Config, train_limit: int, training: bool) -> None:
         return
     try:
         # The server checks everything again: limits, memory, data.
-        job = jobs.TrainingJob.start(config, train_limit=train_limit)
+        if own_data is not None:
+            job = jobs.TrainingJob.start(
+                config, train_limit=train_limit, data_bytes=own_data.data, data_label=own_data.label
+            )
+        else:
+            job = jobs.TrainingJob.start(config, train_limit=train_limit)
     except jobs.ServerBusyError as busy:
         st.warning(str(busy))
         return
@@ -382,8 +445,36 @@ def _zip_of(own: Autoencoder) -> bytes:
     return data
 
 
+def _own_test_images(own: Autoencoder) -> None:
+    """A model of the visitor's own dataset, on a few of its test images (this session's)."""
+    st.subheader("Your model on your own images")
+    label = own.record.get("dataset", {}).get("label", "your file")
+    kept = session.own_dataset()
+    if kept is None or kept.label != label:
+        st.info(
+            f"Your model learnt {label}, which this session no longer holds: give the file "
+            "again above to see it rebuilt. The pages that need the MNIST or Fashion-MNIST "
+            "test images say so for this model."
+        )
+        return
+    rebuilt = own.reconstruct(kept.sample)
+    errors = np.mean((rebuilt - kept.sample) ** 2, axis=1)
+    st.image(
+        pictures.tile(np.concatenate([kept.sample, rebuilt]), len(kept.sample)),
+        alt=f"{len(kept.sample)} test images of {label} above their reconstructions, "
+        f"squared error per pixel {errors.min():.4f} to {errors.max():.4f}",
+    )
+    st.caption(
+        f"Rows: test images of {label}, and your model's reconstructions (squared error per "
+        f"pixel {errors.min():.4f} to {errors.max():.4f})."
+    )
+
+
 def _compare(own: Autoencoder) -> None:
     """Your model and the default, side by side on the same test images."""
+    if own.config.dataset == CUSTOM:
+        _own_test_images(own)
+        return
     st.subheader("Yours against the default")
     try:
         default = models.default_model()

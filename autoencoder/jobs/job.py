@@ -24,9 +24,9 @@ from typing import Any
 
 from autoencoder import manifest
 from autoencoder.artifact import load_model
-from autoencoder.config import DATASET_LABELS, Config
+from autoencoder.config import CUSTOM, DATASET_LABELS, Config
 from autoencoder.data import find_local
-from autoencoder.jobs.limits import DataMissingError, TrainingLimits
+from autoencoder.jobs.limits import DataMissingError, OutsideLimitsError, TrainingLimits
 from autoencoder.network import Autoencoder, parameter_count
 
 KILLED_MESSAGE = "stopped by the system, probably out of memory"
@@ -47,6 +47,7 @@ class TrainingJob:
     process: subprocess.Popen[bytes]
     max_seconds: float = math.inf
     train_images: int | None = None  # None: the whole training set, its size unknown here
+    data_label: str | None = None  # a custom dataset's name for the record (the visitor's file)
     started: float = field(default_factory=time.monotonic)
 
     @classmethod
@@ -56,19 +57,33 @@ class TrainingJob:
         *,
         train_limit: int | None = None,
         data: Path | None = None,
+        data_bytes: bytes | None = None,
+        data_label: str | None = None,
         limits: TrainingLimits | None = None,
     ) -> TrainingJob:
         """Start training ``config`` in a child, or raise ``JobRefusedError`` saying why not.
 
         ``limits`` (default: the app's) are enforced here, not in the page, so
-        a forged request gets no further than a widget would let it.
+        a forged request gets no further than a widget would let it. A
+        ``custom`` dataset comes as ``data_bytes`` (a visitor's .npz, already
+        read once with ``dataset_from_bytes``), written into the job's own folder
+        and gone with it; ``data_label`` names it in the trained model's record.
         """
         limits = limits or TrainingLimits()
         limits.check(config, train_limit)
-        source = _local_data(config.dataset, data)
+        if data_bytes is not None:
+            if config.dataset != CUSTOM:
+                raise OutsideLimitsError("A dataset file trains a model of the custom dataset.")
+            source = None
+        else:
+            source = _local_data(config.dataset, data)
         from autoencoder.jobs import supervisor  # which starts jobs, so imports this module
 
-        return supervisor.current().launch(config, train_limit, source, limits.max_seconds)
+        job = supervisor.current().launch(
+            config, train_limit, source, limits.max_seconds, data_bytes=data_bytes
+        )
+        job.data_label = data_label
+        return job
 
     @property
     def running(self) -> bool:
@@ -176,7 +191,12 @@ class TrainingJob:
 
     def result(self) -> Autoencoder:
         # The folder is the server's: messages say "your trained model", never its path.
-        return load_model(self.folder / "model", shown_as="your trained model")
+        model = load_model(self.folder / "model", shown_as="your trained model")
+        if self.data_label is None or "dataset" not in model.record:
+            return model
+        record = dict(model.record)
+        record["dataset"] = {**record["dataset"], "label": self.data_label[:64]}
+        return Autoencoder(config=model.config, weights=model.weights, record=record)
 
     def cleanup(self) -> None:
         """End the child if it still runs, reap it, and remove the folder (at once)."""
@@ -204,6 +224,8 @@ def _local_data(name: str, data: Path | None) -> Path:
 
 
 def missing_data_message(name: str) -> str:
+    if name == CUSTOM:
+        return "Give your dataset file (.npz) first, then start training."
     return (
         f"The {DATASET_LABELS[name]} training images are not on this server, "
         "so it cannot train a model on them."

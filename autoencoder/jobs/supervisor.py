@@ -126,8 +126,15 @@ class _Supervisor:
                     self._runs.append(timing)
 
     def launch(
-        self, config: Config, train_limit: int | None, data: Path, max_seconds: float
+        self,
+        config: Config,
+        train_limit: int | None,
+        data: Path | None,
+        max_seconds: float,
+        *,
+        data_bytes: bytes | None = None,
     ) -> TrainingJob:
+        """Start a child on ``data``, or on ``data_bytes`` written into its own folder."""
         with self._start_lock:
             slots = self._free_slot()
             if slots == 0:
@@ -138,7 +145,13 @@ class _Supervisor:
             remove_stale_folders()
             folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
             try:
-                process = self._call(lambda: _spawn(config, train_limit, data, folder))
+                if data_bytes is not None:  # the visitor's own file: private, gone with the folder
+                    data = folder / "data.npz"
+                    data.write_bytes(data_bytes)
+                if data is None:
+                    raise ValueError("a job needs a data file or the bytes of one")
+                source = data
+                process = self._call(lambda: _spawn(config, train_limit, source, folder))
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise

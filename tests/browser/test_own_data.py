@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from autoencoder.artifact import load_model
+from autoencoder.letters import write_letters
 from tests.browser.conftest import assert_no_exception
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -54,3 +55,20 @@ def test_the_default_model_downloads_as_a_keras_file_that_plain_keras_matches(
     served = load_model().reconstruct(images)  # the app's own reconstruction (NumPy)
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), served, atol=1e-5)
     assert "load_model" in (keras_path.parent / "README.md").read_text()
+
+
+def test_a_model_trains_one_epoch_on_the_letters_file_in_the_page(page, app_url, tmp_path):
+    letters = write_letters(tmp_path / "letters.npz", train=1000, test=200)
+    page.goto(f"{app_url}/train")
+    page.get_by_text("My own file (.npz)").click()
+    uploader = page.locator('[data-testid="stFileUploader"]').filter(has_text="Your dataset")
+    uploader.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(letters))
+    page.get_by_text("1,000 training and 200 test images, with labels").wait_for()
+    for slider in ("Epochs", "Training images (fewer trains faster)"):
+        page.get_by_role("slider", name=slider).press("Home")  # 1 epoch, 1,000 images
+    page.get_by_text("epoch,", exact=False).first.wait_for()
+    page.get_by_role("button", name="Start training").click()
+    page.get_by_text("It is now your model on every page").wait_for(timeout=EXPORT_SECONDS)
+    page.get_by_text("Your model on your own images").wait_for()
+    assert page.get_by_role("img", name="test images of letters.npz above their").count() == 1
+    assert_no_exception(page)

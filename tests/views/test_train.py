@@ -9,17 +9,24 @@ import time
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
 from autoencoder import jobs
 from autoencoder.artifact import model_to_zip
-from autoencoder.config import Config
+from autoencoder.config import CUSTOM, Config
 from autoencoder.jobs import estimates, supervisor
 from autoencoder.network import Autoencoder
 from tests.conftest import random_model
 from tests.views.conftest import open_app
-from views.session import JOB_KEY, MODEL_UPLOAD_KEY, OWN_MODEL_KEY
+from views.session import (
+    DATASET_UPLOAD_KEY,
+    JOB_KEY,
+    MODEL_UPLOAD_KEY,
+    OWN_DATASET_KEY,
+    OWN_MODEL_KEY,
+)
 
 PAGE = "views/train.py"
 SMALL = Config(hidden_units=(8,), latent_dim=4, epochs=2)
@@ -77,7 +84,9 @@ def test_the_form_offers_the_settings():
     assert app.slider(key="train_latent_dim").max == 128
     assert app.slider(key="train_epochs").max == 30
     assert app.radio(key="train_family").options == ["Dense (fully connected)", "Convolutional"]
-    assert app.radio(key="train_dataset").options == ["MNIST digits", "Fashion-MNIST clothes"]
+    assert app.radio(key="train_dataset").options == [
+        "MNIST digits", "Fashion-MNIST clothes", "My own file (.npz)",
+    ]  # fmt: skip
     assert app.selectbox(key="train_hidden").value == (64,)
     assert not app.button(key="train_start").disabled
     assert OWN_MODEL_KEY not in app.session_state
@@ -410,3 +419,102 @@ def test_a_full_server_says_so_in_one_sentence(made, monkeypatch):
     assert not app.exception
     assert "try the Keras file again in a minute" in texts(app.warning)
     assert not [b for b in app.get("download_button") if b.proto.id.endswith("keras_download")]
+
+
+# --- Your own dataset --------------------------------------------------------------------------
+
+
+def npz_bytes(labels: bool = True, **arrays) -> bytes:
+    rng = np.random.default_rng(0)
+    found = {
+        "x_train": rng.integers(0, 256, (40, 28, 28), dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (10, 28, 28), dtype=np.uint8),
+    }
+    if labels:
+        found |= {"y_train": np.arange(40) % 10, "y_test": np.arange(10) % 10}
+    buffer = io.BytesIO()
+    np.savez(buffer, **{**found, **arrays})
+    return buffer.getvalue()
+
+
+def choose_own_file(app):
+    app.radio(key="train_dataset").set_value(CUSTOM)
+    return app.run()
+
+
+def test_the_form_offers_your_own_file_and_says_it_needs_one(no_process):
+    app = choose_own_file(open_app(PAGE))
+    assert "My own file (.npz)" in app.radio(key="train_dataset").options
+    assert "Give your dataset file (.npz) first" in texts(app.info)
+    assert app.button(key="train_start").disabled
+
+
+def test_a_good_file_is_kept_then_a_bad_one_is_one_sentence_and_nothing_is_lost(no_process):
+    app = choose_own_file(open_app(PAGE))
+    app.file_uploader(key=DATASET_UPLOAD_KEY).upload("letters.npz", npz_bytes(), "application/zip")
+    app.run()
+    assert not app.exception and not app.warning
+    assert "letters.npz" in texts(app.markdown) and "40 training and 10 test" in texts(app.markdown)
+    assert not app.button(key="train_start").disabled
+
+    bad = npz_bytes(x_test=np.zeros((3, 28, 28), np.float32))
+    app.file_uploader(key=DATASET_UPLOAD_KEY).upload("bad.npz", bad, "application/zip")
+    app.run()
+    assert not app.exception
+    (warning,) = app.warning
+    assert warning.value.startswith("That file was not taken. Not a usable dataset: x_test has")
+    assert "/" not in warning.value.split("uint8")[0]  # no path
+    assert "letters.npz" in texts(app.markdown)  # the good one is still there
+    assert app.session_state[OWN_DATASET_KEY].label == "letters.npz"
+    assert not app.button(key="train_start").disabled
+    app.run()
+    assert not app.warning  # said once
+
+
+def test_a_run_on_your_own_file_sends_its_bytes_and_its_name(monkeypatch):
+    seen = {}
+
+    def start(config, *, train_limit=None, data_bytes=None, data_label=None, **_):
+        seen.update(config=config, data_bytes=data_bytes, data_label=data_label)
+        raise jobs.ServerBusyError("busy (a test)")
+
+    monkeypatch.setattr(jobs.TrainingJob, "start", staticmethod(start))
+    app = choose_own_file(open_app(PAGE))
+    data = npz_bytes(labels=False)
+    app.file_uploader(key=DATASET_UPLOAD_KEY).upload("mine.npz", data, "application/zip")
+    app.run()
+    assert "without labels" in texts(app.markdown)
+    app.button(key="train_start").click()
+    app.run()
+    assert seen["config"].dataset == CUSTOM
+    assert seen["data_bytes"] == data and seen["data_label"] == "mine.npz"
+
+
+def custom_model() -> Autoencoder:
+    config = Config(hidden_units=(8,), latent_dim=3, dataset=CUSTOM)
+    model = random_model(config)
+    record = {
+        "dataset": {
+            "name": CUSTOM, "sha256": "0" * 64, "train_images": 40, "test_images": 10,
+            "label": "letters.npz",
+        },
+        "metrics": {"val_bce": 0.3, "mse": 0.05, "psnr": 13.0},
+    }  # fmt: skip
+    return Autoencoder(config=model.config, weights=model.weights, record=record)
+
+
+def test_every_page_says_so_for_a_model_of_your_own_images():
+    pages = ["views/draw.py", "views/samples.py", "views/latent.py", "views/denoise.py",
+             "views/generate.py", "views/compare.py", "views/detect.py", "views/train.py",
+             "views/handwriting.py"]  # fmt: skip
+    digit = np.zeros((28, 28), np.float32)
+    digit[5:23, 12:16] = 1.0
+    app = open_app(pages[0], own_model=custom_model(), drawing=digit)
+    for page in pages:
+        app.switch_page(page).run()
+        assert not app.exception, (page, [error.value for error in app.exception])
+    for page in ("views/samples.py", "views/latent.py"):
+        app.switch_page(page).run()
+        assert "Your model learnt your own images" in texts(app.info), page
+    app.switch_page(PAGE).run()
+    assert "Your model learnt letters.npz, which this session no longer holds" in texts(app.info)
