@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
-
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
@@ -19,7 +17,7 @@ from autoencoder.preprocess import (
     read_image,
     to_mnist,
 )
-from views import links, live, runs, session, sidebar
+from views import canvas, links, live, runs, session, sidebar
 from views.links import Link
 
 CANVAS_SIDE = 280  # 10x the model's 28 px, as big as a finger-drawn digit wants
@@ -32,18 +30,6 @@ IMAGES_WIDTH = 3 * 224 + 2 * 16  # px: three images at their own size, or less
 UPLOAD_CACHE_ENTRIES = 8  # decoded uploads kept (each < 2 MB), so reruns skip decoding
 HINT = "Draw one digit, 0 to 9, with the mouse or a finger."
 CAPTIONS = ("Model input (28x28)", "Reconstruction", "Error: red = extra ink, blue = missing ink")
-
-# streamlit-drawable-canvas 0.13 has no display_toolbar argument, and its toolbar sits
-# in a shadow root that page CSS cannot reach: the component's own stylesheet is the
-# one way in. Kept: Undo and Redo. Hidden: Edit (with Bring forward, Send backward and
-# Delete selected, which move whole strokes: nothing a digit needs), the send button
-# (every stroke is sent anyway) and Reset (the page's Clear button does it).
-CANVAS_COMPONENT = "streamlit-drawable-canvas.streamlit_drawable_canvas"
-TOOLBAR_CSS = """
-.dc-toolbar-card > button:not([aria-label="Undo"]):not([aria-label="Redo"]),
-.dc-toolbar-separator,
-.dc-toolbar-contextual { display: none !important; }
-"""
 
 
 def draw_page() -> None:
@@ -94,7 +80,7 @@ def draw_page() -> None:
 
 
 def _canvas_ink() -> np.ndarray | None:
-    _trim_canvas_toolbar()
+    canvas.trim_toolbar()
     generation = session.generation(session.CANVAS_GENERATION_KEY)
     result = st_canvas(
         stroke_width=BRUSHES[session.brush(BRUSH)],
@@ -136,21 +122,6 @@ def _forget_drawing() -> None:
 def _keep_drawing(digit: np.ndarray | None) -> None:
     """A stroke ended on the live pad: its drawing, or none once undone or cleared."""
     session.set_drawing(digit)
-
-
-def _trim_canvas_toolbar() -> None:
-    """Register the canvas again with its stylesheet plus TOOLBAR_CSS (see above)."""
-    build = resources.files("streamlit_drawable_canvas") / "frontend" / "build"
-    stylesheet = "".join(
-        path.read_text(encoding="utf-8") for path in build.iterdir() if path.name.endswith(".css")
-    )
-    st.components.v2.component(
-        CANVAS_COMPONENT,
-        js="index-*.js",
-        css=stylesheet + TOOLBAR_CSS,
-        html='<div class="canvas-root"></div>',
-        isolate_styles=True,
-    )
 
 
 def _uploaded_ink() -> np.ndarray | None:
