@@ -626,7 +626,7 @@ def test_a_visitors_file_is_written_into_the_jobs_own_folder_and_goes_with_it(
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     seen = {}
 
-    def spawn(config, train_limit, data, folder):
+    def spawn(config, train_limit, data, folder, initial=None):
         seen.update(data=data, folder=folder, content=data.read_bytes())
         return subprocess.Popen([sys.executable, "-c", "pass"])
 
@@ -645,3 +645,40 @@ def test_a_visitors_file_is_written_into_the_jobs_own_folder_and_goes_with_it(
 def test_a_custom_run_without_a_file_is_refused_without_a_process(no_process):
     with pytest.raises(jobs.DataMissingError, match="Give your dataset file"):
         jobs.TrainingJob.start(replace(QUICK, dataset="custom"))
+
+
+def test_a_fine_tune_of_a_model_that_cannot_learn_digits_is_refused_without_a_process(
+    no_process,
+):
+    from tests.conftest import random_model
+
+    pca = random_model(Config.for_family("pca", latent_dim=4))
+    with pytest.raises(jobs.OutsideLimitsError, match="PCA model is computed"):
+        jobs.TrainingJob.finetune(pca, b"digits")
+    fashion = random_model(Config(hidden_units=(8,), latent_dim=4, dataset="fashion_mnist"))
+    with pytest.raises(jobs.OutsideLimitsError, match="Only a model of MNIST digits"):
+        jobs.TrainingJob.finetune(fashion, b"digits")
+
+
+def test_a_fine_tune_child_starts_from_the_model_and_gets_only_the_digits_given(
+    monkeypatch, tmp_path, tiny_npz
+):
+    from tests.conftest import random_model
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tiny_npz.parent))
+    commands = []
+    real_popen = subprocess.Popen
+
+    def popen(command, **kwargs):
+        commands.append(command)
+        return real_popen([sys.executable, "-c", "pass"])
+
+    monkeypatch.setattr(supervisor.subprocess, "Popen", popen)
+    job = jobs.TrainingJob.finetune(random_model(), b"the digits")
+    (command,) = commands
+    assert command[1:3] == ["-m", "autoencoder.handwriting"]
+    assert (job.folder / "digits.npz").read_bytes() == b"the digits"
+    assert (job.folder / "start" / "config.json").is_file()
+    assert command[command.index("--model") + 1] == str(job.folder / "start")
+    job.cleanup()

@@ -27,6 +27,7 @@ def collect_finished_run() -> None:
         model = job.result()
         try:
             session.set_own_model(model)
+            session.taught(job, model)
         except BudgetFullError as full:
             session.set_outcome(Outcome("error", f"Your model trained, but {_lowered(full)}"))
             return

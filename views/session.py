@@ -9,6 +9,7 @@ outside a widget's own call.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,6 +38,9 @@ OWN_CHOICE = "own"  # the choice of the visitor's own model (zoo names never say
 LIVE_HELD_KEY = "live_held"  # fingerprints of the models this browser page reports holding
 OWN_DATASET_KEY = "own_dataset"  # an OwnDataset: the visitor's .npz, for their runs only
 DATASET_PROBLEM_KEY = "own_dataset_problem"  # why the last dataset file was refused, said once
+HANDWRITING_KEY = "handwriting"  # the visitor's digits: a tuple of Written, at most 50
+REDO_KEY = "handwriting_redo_index"  # which of them the canvas now writes again, or none
+TEACHING_KEY = "handwriting_teaching"  # a Teaching: a fine-tune on them, and what it made
 
 # A page's own state that is no widget's.
 SAMPLES_SEED = "sample_seed"  # a button press draws a new random set; the seed remembers it
@@ -293,6 +297,66 @@ def pop_dataset_problem() -> str | None:
 def uploaded_dataset_file() -> Any:
     """The Train page's uploaded dataset (an UploadedFile), or None."""
     return st.session_state.get(DATASET_UPLOAD_KEY)
+
+
+# --- The visitor's handwriting --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Written:
+    """One digit the visitor wrote when asked for ``digit``: 28x28 float32 in [0, 1]."""
+
+    digit: int
+    image: np.ndarray
+
+
+@dataclass(frozen=True)
+class Teaching:
+    """A fine-tune on the visitor's digits: the model it started from, the digits as they
+    were then (``held`` are the indices it did not train on), and the model it made."""
+
+    job: TrainingJob
+    before: Autoencoder
+    written: tuple[Written, ...]
+    held: tuple[int, ...]
+    after: Autoencoder | None = None
+
+
+def handwriting() -> tuple[Written, ...]:
+    return st.session_state.get(HANDWRITING_KEY, ())
+
+
+def set_handwriting(written: tuple[Written, ...]) -> None:
+    st.session_state[HANDWRITING_KEY] = tuple(written)
+
+
+def redo_index() -> int | None:
+    return st.session_state.get(REDO_KEY)
+
+
+def set_redo_index(index: int | None) -> None:
+    if index is None:
+        st.session_state.pop(REDO_KEY, None)
+    else:
+        st.session_state[REDO_KEY] = index
+
+
+def teaching() -> Teaching | None:
+    return st.session_state.get(TEACHING_KEY)
+
+
+def set_teaching(teaching: Teaching | None) -> None:
+    if teaching is None:
+        st.session_state.pop(TEACHING_KEY, None)
+    else:
+        st.session_state[TEACHING_KEY] = teaching
+
+
+def taught(job: TrainingJob, model: Autoencoder) -> None:
+    """``job`` ended with ``model``: if it was the fine-tune, it made that model."""
+    kept = teaching()
+    if kept is not None and kept.job is job:
+        st.session_state[TEACHING_KEY] = dataclasses.replace(kept, after=model)
 
 
 # --- Small state of one page ----------------------------------------------------------------

@@ -85,6 +85,35 @@ class TrainingJob:
         job.data_label = data_label
         return job
 
+    @classmethod
+    def finetune(
+        cls, model: Autoencoder, digits: bytes, *, limits: TrainingLimits | None = None
+    ) -> TrainingJob:
+        """Fine-tune ``model`` on a visitor's ``digits`` (``handwriting.digits_npz``, the
+        held-out ones already left out) mixed with MNIST, in a child like a run's.
+
+        Nothing here is the visitor's choice but their digits: the settings are
+        ``handwriting.finetune_config``'s, the model theirs or the zoo's (both
+        within Config's bounds). JobRefusedError says why not.
+        """
+        from autoencoder.handwriting import HandwritingError, finetune_config
+
+        limits = limits or TrainingLimits()
+        try:
+            config = finetune_config(model.config)
+        except HandwritingError as error:
+            raise OutsideLimitsError(str(error)) from None
+        if config.dataset != "mnist":
+            raise OutsideLimitsError(
+                "Only a model of MNIST digits learns handwriting here: choose one in the sidebar."
+            )
+        source = _local_data("mnist", None)
+        from autoencoder.jobs import supervisor
+
+        return supervisor.current().launch(
+            config, None, source, limits.max_seconds, start=(model, digits)
+        )
+
     @property
     def running(self) -> bool:
         return self.process.poll() is None  # poll() also reaps a child that has ended

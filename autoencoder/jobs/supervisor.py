@@ -27,10 +27,12 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
+from autoencoder.artifact import save_model
 from autoencoder.config import Config
 from autoencoder.jobs import capacity
 from autoencoder.jobs.job import TrainingJob
 from autoencoder.jobs.limits import ServerBusyError, TrainingUnavailableError
+from autoencoder.network import Autoencoder
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent.parent
 FOLDER_PREFIX = "autoencoder-train-"
@@ -133,8 +135,13 @@ class _Supervisor:
         max_seconds: float,
         *,
         data_bytes: bytes | None = None,
+        start: tuple[Autoencoder, bytes] | None = None,
     ) -> TrainingJob:
-        """Start a child on ``data``, or on ``data_bytes`` written into its own folder."""
+        """Start a child on ``data``, or on ``data_bytes`` written into its own folder.
+
+        ``start``: a model and a visitor's digits, for a fine-tune (autoencoder.handwriting)
+        that starts from the model's weights.
+        """
         with self._start_lock:
             slots = self._free_slot()
             if slots == 0:
@@ -151,7 +158,15 @@ class _Supervisor:
                 if data is None:
                     raise ValueError("a job needs a data file or the bytes of one")
                 source = data
-                process = self._call(lambda: _spawn(config, train_limit, source, folder))
+                initial = None
+                if start is not None:
+                    model, digits = start
+                    (folder / "digits.npz").write_bytes(digits)
+                    bare = Autoencoder(config=model.config, weights=model.weights)
+                    initial = save_model(bare, folder / "start")
+                process = self._call(
+                    lambda: _spawn(config, train_limit, source, folder, initial=initial)
+                )
             except BaseException:
                 shutil.rmtree(folder, ignore_errors=True)
                 raise
@@ -253,14 +268,24 @@ class _Supervisor:
 
 
 def _spawn(
-    config: Config, train_limit: int | None, data: Path, folder: Path
+    config: Config,
+    train_limit: int | None,
+    data: Path,
+    folder: Path,
+    *,
+    initial: Path | None = None,
 ) -> subprocess.Popen[bytes]:
     (folder / "heartbeat").touch()
     (folder / "owner").write_text(str(os.getpid()))
     settings = folder / "config.json"
     settings.write_text(json.dumps(config.to_dict()))
+    if initial is None:
+        what = ["autoencoder", "train", "--config", str(settings)]
+    else:  # a fine-tune: its settings are the module's, from the model it starts from
+        what = ["autoencoder.handwriting", "--model", str(initial), "--digits",
+                str(folder / "digits.npz")]  # fmt: skip
     command = [
-        sys.executable, "-m", "autoencoder", "train", "--config", str(settings),
+        sys.executable, "-m", *what,
         "--data", str(data), "--out", str(folder / "model"), "--json",
         "--stop-file", str(folder / "stop"), "--heartbeat", str(folder / "heartbeat"),
         *CHILD_FLAGS,
