@@ -10,12 +10,16 @@ import zipfile
 
 import numpy as np
 import pytest
+from playwright.sync_api import expect
 
 from autoencoder.artifact import load_model
 from autoencoder.letters import write_letters
+from benchmarks.finetune import HAND
 from tests.browser.conftest import assert_no_exception
+from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+SCREENSHOT = ROOT / "assets" / "screenshots" / "handwriting.png"
 EXPORT_SECONDS = 240_000  # ms: the child imports TensorFlow on a shared 2-core host
 PREDICT_SCRIPT = """
 import importlib.util, sys
@@ -72,3 +76,43 @@ def test_a_model_trains_one_epoch_on_the_letters_file_in_the_page(page, app_url,
     page.get_by_text("Your model on your own images").wait_for()
     assert page.get_by_role("img", name="test images of letters.npz above their").count() == 1
     assert_no_exception(page)
+
+
+def draw(page, digit: int) -> None:
+    """Trace ``digit`` of benchmarks/finetune.py's hand with the mouse, stroke by stroke."""
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    for line in HAND[digit]:
+        points = [(box["x"] + 280 * x, box["y"] + 280 * y) for x, y in line]
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for point in points[1:]:
+            page.mouse.move(*point, steps=8)
+        page.mouse.up()
+
+
+def test_writing_twenty_digits_and_teaching_them_lowers_their_error(page, app_url):
+    page.goto(f"{app_url}/handwriting")
+    for n in range(20):
+        digit = n % 10
+        page.get_by_role("heading", name=f"Draw a {digit}").wait_for()
+        draw(page, digit)
+        keep = page.get_by_role("button", name=f"Keep this {digit}")
+        expect(keep).to_be_enabled()
+        keep.click()
+        page.get_by_text(f"Your {n + 1} digits, rebuilt").wait_for()
+    page.get_by_text("Your worst is").wait_for()
+    assert_no_exception(page)
+    page.get_by_role("button", name="Teach it my handwriting").click()
+    page.get_by_text("Before and after, on the digits it did not see").wait_for(
+        timeout=EXPORT_SECONDS
+    )
+    caption = page.get_by_text("Their mean error went from").inner_text()
+    before, after = (float(word.rstrip(".")) for word in caption.split()[-3::2])
+    assert after < before
+    assert_no_exception(page)
+    page.get_by_role("cell", name="the MNIST test digits").wait_for()
+    page.set_viewport_size({"width": 1400, "height": 1500})  # the app scrolls inside itself
+    page.get_by_role("cell", name="the MNIST test digits").scroll_into_view_if_needed()
+    page.screenshot(path=SCREENSHOT)  # the README's picture of the page
