@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from autoencoder import handwriting, jobs
+from autoencoder import handwriting, jobs, zoo
 from autoencoder.artifact import load_model
 from autoencoder.data import load_dataset
 from autoencoder.preprocess import to_mnist
@@ -63,12 +63,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-digit", type=int, default=4, help="digits of each kind written")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--model", default=zoo.DEFAULT_NAME, help="the zoo model to teach")
     arguments = parser.parse_args()
 
     images, labels = hand(arguments.per_digit, arguments.seed)
     held = handwriting.held_out(labels)
     trained = handwriting.trained_on(labels)
-    before = load_model()  # the shipped default, the seed's network
+    before = load_model() if arguments.model == zoo.DEFAULT_NAME else zoo.load(arguments.model)
     test = load_dataset("mnist", include_train=False).test
 
     started = time.monotonic()
@@ -93,8 +94,8 @@ def main() -> int:
         return float(handwriting.mse_per_digit(model.reconstruct, test.images).mean())
 
     print(
-        f"{len(labels)} digits written ({arguments.per_digit} of each), {len(trained)} trained "
-        f"on, {len(held)} held out; {handwriting.EPOCHS} epochs among "
+        f"{arguments.model}: {len(labels)} digits written ({arguments.per_digit} of each), "
+        f"{len(trained)} trained on, {len(held)} held out; {handwriting.EPOCHS} epochs among "
         f"{handwriting.MIXED_MNIST:,} MNIST images, {seconds:.0f} s with TensorFlow's start"
     )
     print("\n| mean squared error per pixel | before | after | change |\n|---|---:|---:|---:|")
