@@ -21,10 +21,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from autoencoder.config import IMAGE_SIDE, INPUT_DIM, Config
+
+if TYPE_CHECKING:
+    from autoencoder.network import Autoencoder
 
 DIGITS = tuple(range(10))
 MIN_PER_DIGIT = 2
@@ -128,12 +132,37 @@ def mixed_training_pixels(
 
 @dataclass(frozen=True)
 class BeforeAfter:
-    """A fine-tune's figures: the held-out digits' and MNIST's mean error, before and after."""
+    """A fine-tune's outcome on the held-out digits (their pictures, rebuilt before and
+    after, and their mean errors) and the MNIST test set's mean error, if measured.
 
-    own_before: float
-    own_after: float
-    mnist_before: float
-    mnist_after: float
+    Kept instead of the two models: a visitor's session holds no model it no longer uses.
+    """
+
+    images: np.ndarray  # (n, 784) the held-out digits
+    rebuilt_before: np.ndarray
+    rebuilt_after: np.ndarray
+    mnist_before: float | None = None
+    mnist_after: float | None = None
+
+    @property
+    def own_before(self) -> float:
+        return float(np.mean((self.rebuilt_before - self.images) ** 2))
+
+    @property
+    def own_after(self) -> float:
+        return float(np.mean((self.rebuilt_after - self.images) ** 2))
+
+
+def before_after(
+    before: Autoencoder,
+    after: Autoencoder,
+    held: np.ndarray,
+    mnist: tuple[float, float] | None = None,
+) -> BeforeAfter:
+    """The held-out digits rebuilt by the model before and after its fine-tune."""
+    images = np.asarray(held, np.float32).reshape(-1, INPUT_DIM)
+    first, second = mnist if mnist is not None else (None, None)
+    return BeforeAfter(images, before.reconstruct(images), after.reconstruct(images), first, second)
 
 
 # --- The child -------------------------------------------------------------------------------

@@ -200,7 +200,11 @@ def _teach(model: Autoencoder, written: tuple[Written, ...]) -> None:
     if unavailable is not None:
         st.info(unavailable)
     if job is not None:
-        _watch(job)
+        kept = session.teaching()
+        if kept is not None and kept.job is job:
+            _watch(job)
+        else:
+            st.info("A model is training for you on the Train page; teach it once that ends.")
         return
     if not clicked or unavailable is not None:
         return
@@ -232,35 +236,46 @@ def _watch(job: jobs.TrainingJob) -> None:
 
 def _before_after(teaching: Teaching | None) -> None:
     """The held-out digits and the MNIST test set, before the fine-tune and after."""
-    if teaching is None or teaching.after is None:
+    if teaching is None:
         return
-    before, after = teaching.before, teaching.after
-    held = list(teaching.held)
-    images = np.stack([teaching.written[i].image for i in held]).reshape(-1, 784)
-    own_before = handwriting.mse_per_digit(before.reconstruct, images)
-    own_after = handwriting.mse_per_digit(after.reconstruct, images)
+    figures = teaching.figures
+    if figures is None:
+        if teaching.before is None or teaching.after is None:
+            return  # still training
+        before, after = teaching.before, teaching.after
+        held = np.stack([teaching.written[i].image for i in teaching.held])
+        mnist = None
+        if testset.load_test_images("mnist") is not None:
+            first, second = (
+                computations.summarize_test_images(model, "mnist")["mse"]
+                for model in (before, after)
+            )
+            mnist = (first, second)
+        figures = handwriting.before_after(before, after, held, mnist)
+        session.compared(figures)
+    count = len(figures.images)
     st.subheader("Before and after, on the digits it did not see")
     st.image(
         pictures.tile(
-            np.concatenate([images, before.reconstruct(images), after.reconstruct(images)]),
-            len(held),
+            np.concatenate([figures.images, figures.rebuilt_before, figures.rebuilt_after]),
+            count,
         ),
-        alt=f"Your {len(held)} held-out digits, rebuilt before (mean error "
-        f"{own_before.mean():.4f}) and after (mean error {own_after.mean():.4f}) the fine-tune",
+        alt=f"Your {count} held-out digits, rebuilt before (mean error "
+        f"{figures.own_before:.4f}) and after (mean error {figures.own_after:.4f}) the fine-tune",
     )
     st.caption(
         "Rows: your held-out digits, the model's reconstructions before, and after. "
-        f"Their mean error went from {own_before.mean():.4f} to {own_after.mean():.4f}."
+        f"Their mean error went from {figures.own_before:.4f} to {figures.own_after:.4f}."
     )
     table = "| mean squared error per pixel | before | after |\n|---|---:|---:|\n"
-    table += f"| your {len(held)} held-out digits | {own_before.mean():.4f} | "
-    table += f"{own_after.mean():.4f} |\n"
-    if testset.load_test_images("mnist") is not None:
-        mnist = [computations.summarize_test_images(m, "mnist")["mse"] for m in (before, after)]
-        table += f"| the MNIST test digits | {mnist[0]:.4f} | {mnist[1]:.4f} |\n"
+    table += f"| your {count} held-out digits | {figures.own_before:.4f} | "
+    table += f"{figures.own_after:.4f} |\n"
+    if figures.mnist_before is not None and figures.mnist_after is not None:
+        table += (
+            f"| the MNIST test digits | {figures.mnist_before:.4f} | {figures.mnist_after:.4f} |\n"
+        )
     st.markdown(table)
-    if session.is_own(after):
-        st.caption("The taught model is now your model on every page; the Train page downloads it.")
+    st.caption("The taught model became your model on every page (the Train page downloads it).")
 
 
 if __name__ == "__main__":  # Streamlit runs each page file as __main__

@@ -22,6 +22,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from autoencoder.budget import GRACE_SECONDS, BudgetFullError, Holdings, start_sweeper
 
 if TYPE_CHECKING:  # the job module is only needed once a run is started
+    from autoencoder.handwriting import BeforeAfter
     from autoencoder.jobs import TrainingJob
     from autoencoder.network import Autoencoder
 
@@ -313,13 +314,25 @@ class Written:
 @dataclass(frozen=True)
 class Teaching:
     """A fine-tune on the visitor's digits: the model it started from, the digits as they
-    were then (``held`` are the indices it did not train on), and the model it made."""
+    were then (``held`` are the indices it did not train on), and the model it made;
+    once compared, only the comparison (the models are dropped: the session keeps none
+    that it no longer uses)."""
 
-    job: TrainingJob
-    before: Autoencoder
+    job: TrainingJob | None
+    before: Autoencoder | None
     written: tuple[Written, ...]
     held: tuple[int, ...]
     after: Autoencoder | None = None
+    figures: BeforeAfter | None = None
+
+
+def compared(figures: BeforeAfter) -> None:
+    """The fine-tune's comparison is made: keep it, and let the models go."""
+    kept = teaching()
+    if kept is not None:
+        st.session_state[TEACHING_KEY] = dataclasses.replace(
+            kept, job=None, before=None, after=None, figures=figures
+        )
 
 
 def handwriting() -> tuple[Written, ...]:
