@@ -682,3 +682,18 @@ def test_a_fine_tune_child_starts_from_the_model_and_gets_only_the_digits_given(
     assert (job.folder / "start" / "config.json").is_file()
     assert command[command.index("--model") + 1] == str(job.folder / "start")
     job.cleanup()
+
+
+@pytest.mark.slow  # starts a TensorFlow training child
+def test_a_model_of_a_visitors_file_names_it_in_its_record(tiny_npz):
+    custom = replace(QUICK, dataset="custom")
+    job = jobs.TrainingJob.start(custom, data_bytes=tiny_npz.read_bytes(), data_label="mine.npz")
+    try:
+        wait(job)
+        assert job.succeeded, job.error()
+        model = job.result()
+    finally:
+        job.cleanup()
+    assert model.config.dataset == "custom"
+    assert model.record["dataset"]["name"] == "custom"
+    assert model.record["dataset"]["label"] == "mine.npz"
