@@ -27,6 +27,8 @@ from autoencoder.network import Autoencoder
 
 FILE = "detection.json"
 OTHER = {"mnist": "fashion_mnist", "fashion_mnist": "mnist"}
+SHORT = {"mnist": "digits", "fashion_mnist": "clothes"}  # a direction in a table: digits → clothes
+TWIN_PREFIX = "fashion-"
 QUANTILES = 201  # 0, 0.5, ..., 100 percent of each set's scores
 ROC_POINTS = 200
 BINS = 60
@@ -76,8 +78,25 @@ class ScoreSummary:
 
     def threshold_for(self, false_positive_rate: float) -> float:
         """The score that flags about ``false_positive_rate`` of the "in" images."""
-        levels = np.linspace(0, 1, len(self.inside_quantiles))
-        return float(np.interp(1 - false_positive_rate, levels, self.inside_quantiles))
+        return self.quantile("inside", 1 - false_positive_rate)
+
+    def quantile(self, which: str, share: float) -> float:
+        """The score below which ``share`` of one set's ("inside" or "outside") images lie."""
+        quantiles = self.inside_quantiles if which == "inside" else self.outside_quantiles
+        return float(np.interp(share, np.linspace(0, 1, len(quantiles)), quantiles))
+
+    def shares(self, edges: np.ndarray) -> detection.Histogram:
+        """Both sets' shares over any bins, read off their quantiles (a piecewise-linear
+        distribution function): the page draws the bins it likes from the shipped figures.
+        Scores beyond the edges count in the end bins, so each set's shares sum to one."""
+        edges = np.asarray(edges, np.float64)
+
+        def over(quantiles: np.ndarray) -> np.ndarray:
+            below = np.array([_share_below(quantiles, edge) for edge in edges])
+            below[0], below[-1] = 0.0, 1.0
+            return np.diff(below)
+
+        return detection.Histogram(edges, over(self.inside_quantiles), over(self.outside_quantiles))
 
 
 @dataclass(frozen=True)
@@ -109,6 +128,41 @@ def summarize(
     return _summary(name, model.config.dataset, background_name, scores_in, scores_out)
 
 
+def from_scores(
+    name: str, dataset: str, scores_in: dict[str, np.ndarray], scores_out: dict[str, np.ndarray]
+) -> ModelDetection:
+    """The figures of scores already computed (e.g. a visitor's model, on a sample of each
+    test set), in the shipped file's form. A score missing from both is left out (the
+    ratio, when the dataset's background model is not built)."""
+    return _summary(name, dataset, detectors.BACKGROUND.get(dataset, ""), scores_in, scores_out)
+
+
+def twin(name: str, names: Sequence[str]) -> str | None:
+    """The same model trained on the other dataset, if ``names`` hold it: the zoo names a
+    model of clothes after its model of digits (conv-32, fashion-conv-32)."""
+    other = name.removeprefix(TWIN_PREFIX) if name.startswith(TWIN_PREFIX) else TWIN_PREFIX + name
+    return other if other in names else None
+
+
+def markdown_table(items: Sequence[ModelDetection]) -> str:
+    """Model, direction and each score's AUC, one row per model: the README's table."""
+    header = "| model | in → out | " + " | ".join(f"{s} AUC" for s in detectors.SCORES) + " |"
+    rows = [header, "|" + " --- |" * (2 + len(detectors.SCORES))]
+    for item in items:
+        cells = [
+            f"{item.scores[score].auc:.3f}" if score in item.scores else "n/a"
+            for score in detectors.SCORES
+        ]
+        direction = f"{SHORT[item.inside]} → {SHORT[item.outside]}"
+        rows.append(f"| {item.name} | {direction} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def read_all(folder: Path | None = None) -> tuple[ModelDetection, ...]:
+    """Every model the shipped file covers, in the zoo's order."""
+    return _read_all(folder or zoo.ZOO_DIR)
+
+
 def _summary(
     name: str,
     dataset: str,
@@ -118,7 +172,7 @@ def _summary(
 ) -> ModelDetection:
     levels = np.linspace(0, 1, QUANTILES)
     summaries = {}
-    for score in detectors.SCORES:
+    for score in (score for score in detectors.SCORES if score in scores_in):
         low, high = scores_in[score], scores_out[score]
         curve = detection.roc_curve(low, high)
         summaries[score] = ScoreSummary(

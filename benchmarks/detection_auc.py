@@ -10,11 +10,14 @@ when 5% of the "in" ones are flagged.
 
     python benchmarks/detection_auc.py                     # every built model
     python benchmarks/detection_auc.py conv-32 fashion-conv-32
+    python benchmarks/detection_auc.py --table             # the README's table, from the file
 
 Computed here from the models and both test sets, not read from the shipped
 assets/zoo/detection.json (which `python -m autoencoder zoo detection` writes the
-same way). Reads both datasets as the package does ($AUTOENCODER_DATA_DIR, or the
-Keras download). Serving code only: NumPy and Pillow, no TensorFlow, nothing trained.
+same way); ``--table`` instead prints the shipped file's AUCs as the README's
+markdown table (model, direction, one column per score), computing nothing.
+Reads both datasets as the package does ($AUTOENCODER_DATA_DIR, or the Keras
+download). Serving code only: NumPy and Pillow, no TensorFlow, nothing trained.
 """
 
 from __future__ import annotations
@@ -30,14 +33,22 @@ sys.path.insert(0, str(ROOT))
 from autoencoder import detection_summary, detectors, zoo  # noqa: E402
 from autoencoder.data import load_dataset  # noqa: E402
 
-SHORT = {"mnist": "digits", "fashion_mnist": "clothes"}
+SHORT = detection_summary.SHORT
 RATE = 0.05  # false-positive rate at which the detection rate is reported
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", help="zoo models (default: every built one)")
+    parser.add_argument(
+        "--table",
+        action="store_true",
+        help="print the AUCs of assets/zoo/detection.json as a markdown table, computing nothing",
+    )
     arguments = parser.parse_args()
+    if arguments.table:
+        print(table(arguments.names))
+        return
     built = {entry["name"]: entry for entry in zoo.read_manifest()}
     names = arguments.names or list(built)
     if not names:
@@ -76,6 +87,17 @@ def main() -> None:
         )
         print(f"  ({name}: {time.perf_counter() - started:.1f} s)", file=sys.stderr)
     print(f"\nBackgrounds of the ratio score: {detectors.BACKGROUND}.")
+
+
+def table(names: list[str]) -> str:
+    """The shipped file's AUCs (of ``names``, default every model it covers) as markdown."""
+    items = detection_summary.read_all()
+    if not items:
+        sys.exit("assets/zoo has no detection.json: `python -m autoencoder zoo detection`.")
+    unknown = sorted(set(names) - {item.name for item in items})
+    if unknown:
+        sys.exit(f"detection.json has no figures for {', '.join(unknown)}.")
+    return detection_summary.markdown_table([i for i in items if not names or i.name in names])
 
 
 if __name__ == "__main__":
