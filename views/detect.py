@@ -1,14 +1,17 @@
-"""Is it a digit? A model's reconstruction error as a detector of images unlike its own."""
+"""Is it a digit? Three scores of how unlike its training set an image is, both ways."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import streamlit as st
 
-from autoencoder import detection, zoo
+from autoencoder import detection, detection_summary, detectors, zoo
 from autoencoder.config import DATASET_LABELS
+from autoencoder.detection_summary import ModelDetection, ScoreSummary
+from autoencoder.errors import AutoencoderError
 from autoencoder.network import Autoencoder
 from views import caching, computations, links, models, runs, session, sidebar, testset
 from views.links import Link
@@ -16,163 +19,330 @@ from views.links import Link
 if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
     import altair as alt
 
-INSIDE, OUTSIDE = "mnist", "fashion_mnist"  # what the models learnt, and what they did not
 OWN = "your model"  # the visitor's own model among the options: zoo names have no spaces
-START_RATE = 0.05  # the threshold starts where it flags 5% of the test digits
+START_RATE = 0.05  # the threshold starts where it flags 5% of the "in" test images
 BINS = 60
-ROC_POINTS = 300  # drawn points of the ROC curve, of up to 20,001
-STEP = 0.001  # of the threshold slider, in BCE
-CLIP_QUANTILE = 0.99  # a linear histogram ends at this quantile of the clothes' errors
-IN_COLOUR, OUT_COLOUR, MARK_COLOUR = "#4f46e5", "#ea580c", "#dc2626"
-SCALES = ("Log", "Linear")  # of the histogram's error axis
-# The page's choices, in its URL: ?detector=conv-32&threshold=0.105&scale=linear
+STEP = 0.001  # of the threshold slider, in bits per pixel
+TAIL = 0.005  # the histogram spans each set's middle 99% (the tails join the end bars)
+MIDDLE = (0.05, 0.95)  # "mostly between": each set's middle 90%, in the charts' words
+# In and out differ in hue and lightness (indigo, orange: apart for every colour vision),
+# in the bars' outline (solid, dashed) and by name in the legend. Text on white is 4.5:1+.
+IN_COLOUR, OUT_COLOUR, MARK_COLOUR = "#4338ca", "#c2410c", "#b91c1c"
+SCALES = ("Log", "Linear")  # of the histogram's axis, for the error (the only positive score)
+NAMES = {
+    "error": "Reconstruction error",
+    "ratio": "Likelihood ratio",
+    "complexity": "Complexity-corrected",
+}
+# The page's choices, in its URL: ?detector=fashion-conv-32&score=ratio&threshold=0.1
 DETECTOR = Link("detector", "detect_model")
+SCORE = Link("score", "detect_score")
 THRESHOLD = Link("threshold", "detect_threshold")
 SCALE = Link("scale", "detect_scale")
+
+
+@dataclass(frozen=True)
+class Words:
+    """How the page speaks of one dataset's images."""
+
+    plural: str  # "digits"
+    one: str  # "a digit"
+    question: str
+
+    @property
+    def unlike(self) -> str:
+        return f"not {self.one}"
+
+
+WORDS = {
+    "mnist": Words("digits", "a digit", "Is it a digit?"),
+    "fashion_mnist": Words("clothes", "a piece of clothing", "Is it a piece of clothing?"),
+}
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A model's detector figures and where they come from."""
+
+    found: ModelDetection
+    images: tuple[int, int] | None  # scored here: how many "in" and "out"; None: shipped
 
 
 def detect_page() -> None:
     runs.toast_outcome()
     sidebar.chosen_model()
     st.title("Is it a digit?")
-    digits, clothes = DATASET_LABELS[INSIDE], DATASET_LABELS[OUTSIDE]
-    st.write(
-        f"A model trained on {digits} rebuilds digits well and anything else badly, so its "
-        f"reconstruction error can tell a digit from something else. Here it scores the 10,000 "
-        f"{digits} test images (**in**) against the 10,000 {clothes} test images (**out**), "
-        "neither seen in training. Above the threshold, an image is called *not a digit*."
+    chosen = _choose_model()
+    if chosen is None:
+        return
+    name, model = chosen
+    inside = model.config.dataset
+    outside = detection_summary.OTHER[inside]
+    ours, theirs = WORDS[inside], WORDS[outside]
+    st.markdown(
+        f"**{ours.question}** A model trained on {DATASET_LABELS[inside]} rebuilds images "
+        f"like them well and others badly, so how badly it rebuilds an image can say whether "
+        f"it is {ours.one}. Here each score rates the 10,000 {DATASET_LABELS[inside]} test "
+        f"images (**in**) against the 10,000 {DATASET_LABELS[outside]} test images (**out**), "
+        f"neither seen in training. At or above the threshold, an image is called "
+        f"*{ours.unlike}*."
     )
-    model = _choose_model()
-    if model is None:
+    figures = _figures(name, model)
+    if figures is None:
         return
-    if testset.load_test_images(INSIDE) is None or testset.load_test_images(OUTSIDE) is None:
-        return
-    found = _separation(model, INSIDE, OUTSIDE)
+    found = figures.found
+    if figures.images is not None:
+        st.markdown(
+            f"Scored here, on {figures.images[0]:,} {ours.plural} and {figures.images[1]:,} "
+            f"{theirs.plural} of the test sets."
+            + ("" if "ratio" in found.scores else _no_ratio(inside))
+        )
 
-    low, high = _slider_range(found)
-    start = float(np.clip(round(detection.threshold_for(found.inside, START_RATE), 3), low, high))
-    _threshold_belongs_to(model)
-    with THRESHOLD.linked(links.number(low, high, step=STEP), default=start) as key:
-        threshold = st.slider(
-            "Threshold (BCE): an error at or above it means “not a digit”",
-            low, high, step=STEP, format="%.3f", key=key,
-        )  # fmt: skip
-    at = detection.rates(found.inside, found.outside, threshold)
+    score = _choose_score(found)
+    summary = found.scores[score]
+    st.markdown(f"*{NAMES[score]}*: {_meaning(score, inside)}")
+    threshold = _threshold_slider(name, model, score, summary, ours)
+    at = summary.rates(threshold)
     with st.container(horizontal=True):
-        st.metric("Area under the ROC curve", f"{found.auc:.4f}", border=True)
+        st.metric("Area under the ROC curve", f"{summary.auc:.4f}", border=True)
         st.metric(
-            "Digits called not a digit (false positives)",
+            f"{ours.plural.capitalize()} called {ours.unlike} (false positives)",
             f"{at.false_positive_rate:.1%}",
             border=True,
         )
-        st.metric("Clothes caught (detection rate)", f"{at.detection_rate:.1%}", border=True)
-
-    drawing = session.drawing()
-    drawn = None if drawing is None else float(detection.scores(model, drawing.reshape(1, -1))[0])
-    _verdict(drawn, threshold, found)
-
-    with SCALE.linked(links.one_of(SCALES), default=SCALES[0]) as key:
-        scale = st.segmented_control("Error axis", SCALES, required=True, key=key)
-    histogram, roc = st.columns([3, 2], gap="medium")
-    with histogram:
-        _histogram_chart(found, threshold, drawn, log=scale == "Log")
-    with roc:
-        _roc_chart(found, at)
-    st.caption(
-        "Left: the share of each test set at each error. Right: every threshold at once, from "
-        "flagging nothing (bottom left) to flagging everything (top right); the dot is the "
-        "slider's. An area of 1 is a perfect detector, 0.5 a coin toss."
+        st.metric(
+            f"{theirs.plural.capitalize()} caught (detection rate)",
+            f"{at.detection_rate:.1%}",
+            border=True,
+        )
+    st.markdown(
+        f"**{NAMES[score]} {'fails' if summary.fails else 'works'} here.** {summary.explanation}"
     )
 
+    drawn = _drawing_score(model, score)
+    _verdict(drawn, threshold, summary, score, ours)
 
-def _choose_model() -> Autoencoder | None:
-    """The model picked among the zoo's MNIST models (and the visitor's own)."""
+    log = False
+    if score == "error":
+        with SCALE.linked(links.one_of(SCALES), default=SCALES[0]) as key:
+            log = st.segmented_control("Score axis", SCALES, required=True, key=key) == "Log"
+    else:
+        SCALE.drop()  # the other scores go below zero: no log axis, nor its choice in the URL
+    histogram, roc = st.columns([3, 2], gap="medium")
+    with histogram:
+        _histogram_chart(found, summary, threshold, drawn, log=log)
+        st.markdown(_histogram_words(found, summary, at, drawn))
+    with roc:
+        _roc_chart(found, summary, at)
+        st.markdown(_roc_words(found, summary, at))
+
+    st.subheader("All three scores, both ways")
+    _auc_table(name, found, figures.images is not None)
+
+
+def _choose_model() -> tuple[str, Autoencoder] | None:
+    """The model picked among the zoo's models of digits and of clothes (and the visitor's
+    own), with its name."""
     catalog = {
-        name: f"{name} · {entry['kind']}, code {entry['latent_dim']}"
+        name: f"{name} · {entry['kind']}, code {entry['latent_dim']}, "
+        f"trained on {WORDS[entry['dataset']].plural}"
         for name, entry in models.manifest().items()
-        if entry["dataset"] == INSIDE
+        if entry["dataset"] in WORDS
     }
-    catalog.setdefault(zoo.DEFAULT_NAME, f"{zoo.DEFAULT_NAME} · dense, code 32")  # shipped
+    catalog.setdefault(zoo.DEFAULT_NAME, f"{zoo.DEFAULT_NAME} · dense, code 32, trained on digits")
     own = session.own_model()
-    if own is not None and own.config.dataset == INSIDE:
-        catalog[OWN] = f"{OWN} · {own.config.kind}, code {own.latent_dim}"
+    if own is not None and own.config.dataset in WORDS:
+        catalog[OWN] = f"{OWN} · {own.config.kind}, code {own.latent_dim}, trained on " + (
+            WORDS[own.config.dataset].plural
+        )
     elif own is not None:
-        st.caption(
-            f"Your own model learnt {DATASET_LABELS[own.config.dataset]}, so it is not here."
+        st.markdown(
+            "Your own model learnt your own images, so it is not here: this page needs a model "
+            "of MNIST digits or Fashion-MNIST clothes."
         )
     names = list(catalog)
     with DETECTOR.linked(links.one_of(names), default=zoo.DEFAULT_NAME) as key:
         name = st.selectbox("Model", names, format_func=catalog.__getitem__, key=key)
     if name == OWN:
-        return own
-    return models.load(name)  # dense-32 is the shipped model, even before the zoo is built
+        return name, own
+    model = models.load(name)  # dense-32 is the shipped model, even before the zoo is built
+    return None if model is None else (name, model)
 
 
-def _threshold_belongs_to(model: Autoencoder) -> None:
-    """Another model (picked, or the visitor's own retrained) starts from its own threshold.
-
-    The slider's range follows the model, and a slider whose range changes would
-    otherwise fall back to its lowest value, not to the model's start.
-    """
-    if session.threshold_model_changed(model.fingerprint) and THRESHOLD.is_set():
-        THRESHOLD.forget()
+def _figures(name: str, model: Autoencoder) -> Figures | None:
+    """A zoo model's shipped figures; a visitor's model (or a zoo model the file misses)
+    scored here, on as many test images as its fair share allows."""
+    shipped = None if name == OWN else detection_summary.read(name)
+    if shipped is not None:
+        return Figures(shipped, None)
+    inside = model.config.dataset
+    for dataset in (inside, detection_summary.OTHER[inside]):
+        if testset.load_test_images(dataset) is None:
+            return None
+    found, counts = _computed(model, name)
+    return Figures(found, counts)
 
 
 @caching.by_model(
-    shared_entries=len(zoo.ZOO), session_entries=8, spinner="Scoring 20,000 test images ..."
+    shared_entries=len(zoo.ZOO), session_entries=8, spinner="Scoring the test images ..."
 )
-def _separation(model: Autoencoder, inside: str, outside: str) -> detection.Separation:
-    """Every test image's error under ``model`` (a visitor's costly model: a sample of
-    each set, in its turn), both sets, and the ROC curve they give."""
-    scored = []
-    for name in (inside, outside):
-        sample = computations.covered_images(model, name, passes=2)
-        pixels = testset.stored_pixels(testset.shared_test_split(name))
+def _computed(model: Autoencoder, name: str) -> tuple[ModelDetection, tuple[int, int]]:
+    """Every score of the test images under ``model`` (a visitor's costly model: a sample of
+    each set, in its turn); the background's errors and the PNG sizes are shared."""
+    inside = model.config.dataset
+    scored, counts = [], []
+    for dataset in (inside, detection_summary.OTHER[inside]):
+        sample = computations.covered_images(model, dataset, passes=2)
+        pixels = testset.stored_pixels(testset.shared_test_split(dataset))[sample.indices]
         with computations.heavy_pass(model, len(sample.indices)):
-            scored.append(detection.scores(model, pixels[sample.indices]))
-    return detection.separation(*scored, ROC_POINTS)
+            error = detectors.error_bits(model, pixels)
+        background_error, png = _shared_parts(inside, dataset)
+        scores = {"error": error, "complexity": error - png[sample.indices]}
+        if background_error is not None:
+            scores["ratio"] = error - background_error[sample.indices]
+        scored.append(scores)
+        counts.append(len(sample.indices))
+    return detection_summary.from_scores(name, inside, *scored), (counts[0], counts[1])
 
 
-def _slider_range(found: detection.Separation) -> tuple[float, float]:
-    """From the lowest score to where a threshold stops mattering: past every digit's
-    error, or the typical clothes' error if that is higher; rounded outwards to the step."""
-    low = np.floor(min(found.inside.min(), found.outside.min()) / STEP) * STEP
-    top = max(found.inside.max(), np.median(found.outside))
-    high = max(np.ceil(top / STEP) * STEP, low + STEP)
-    return round(float(low), 3), round(float(high), 3)
+@st.cache_resource(max_entries=4, show_spinner="Measuring the test images' PNG sizes ...")
+def _shared_parts(trained_on: str, dataset: str) -> tuple[np.ndarray | None, np.ndarray]:
+    """The background's error and the PNG size (bits per pixel) of every test image of
+    ``dataset``: the same for every model of ``trained_on``, so once per process (2 s)."""
+    pixels = testset.stored_pixels(testset.shared_test_split(dataset))
+    background = _background(trained_on)
+    background_error = None if background is None else detectors.error_bits(background, pixels)
+    return background_error, detectors.png_bits(pixels)
 
 
-def _verdict(drawn: float | None, threshold: float, found: detection.Separation) -> None:
+def _background(trained_on: str) -> Autoencoder | None:
+    """The zoo's PCA of the training set, if this copy of the app has built it."""
+    try:
+        return models.zoo_model(detectors.BACKGROUND[trained_on])
+    except (KeyError, OSError, AutoencoderError):
+        return None
+
+
+def _no_ratio(trained_on: str) -> str:
+    return (
+        f" The likelihood ratio needs the background model {detectors.BACKGROUND[trained_on]}, "
+        "which this copy of the app has not built (`python -m autoencoder zoo build --only "
+        f"{detectors.BACKGROUND[trained_on]}`), so it is left out."
+    )
+
+
+def _choose_score(found: ModelDetection) -> str:
+    offered = [score for score in detectors.SCORES if score in found.scores]
+    if SCORE.is_set() and st.session_state[SCORE.key] not in offered:
+        SCORE.forget()  # the ratio, chosen for a model that has one
+    with SCORE.linked(links.one_of(offered), default=offered[0]) as key:
+        return st.segmented_control(
+            "Score", offered, format_func=NAMES.__getitem__, required=True, key=key
+        )
+
+
+def _meaning(score: str, trained_on: str) -> str:
+    background = detectors.BACKGROUND.get(trained_on, "")
+    return {
+        "error": "the model's reconstruction error, in bits per pixel.",
+        "ratio": f"the model's error minus that of {background}, a PCA of the same training "
+        "images: what any model finds easy cancels out.",
+        "complexity": "the model's error minus the image's PNG size, both in bits per pixel: "
+        "a simple image is charged only for what it costs beyond its size.",
+    }[score]
+
+
+def _threshold_slider(
+    name: str, model: Autoencoder, score: str, summary: ScoreSummary, ours: Words
+) -> float:
+    """The threshold of the chosen score, which starts where it flags 5% of the "in" images.
+
+    Another model or score starts from its own threshold: the slider's range follows
+    them, and a slider whose range changes would fall back to its lowest value.
+    """
+    low, high = _slider_range(summary)
+    which = f"{name if name != OWN else model.fingerprint}/{score}"
+    if session.threshold_model_changed(which) and THRESHOLD.is_set():
+        THRESHOLD.forget()
+    start = float(np.clip(round(summary.threshold_for(START_RATE), 3), low, high))
+    with THRESHOLD.linked(links.number(low, high, step=STEP), default=start) as key:
+        return st.slider(
+            f"Threshold (bits per pixel): a score at or above it means “{ours.unlike}”",
+            low, high, step=STEP, format="%.3f", key=key,
+        )  # fmt: skip
+
+
+def _slider_range(summary: ScoreSummary) -> tuple[float, float]:
+    """From the lowest score to where a threshold stops mattering: past every "in" score,
+    or the typical "out" score if that is higher; rounded outwards to the step."""
+    low = np.floor(min(summary.quantile("inside", 0), summary.quantile("outside", 0)) / STEP)
+    top = max(summary.quantile("inside", 1), summary.quantile("outside", 0.5))
+    high = max(np.ceil(top / STEP), low + 1)
+    return round(float(low * STEP), 3), round(float(high * STEP), 3)
+
+
+def _drawing_score(model: Autoencoder, score: str) -> float | None:
+    """The visitor's drawing's value of ``score`` under ``model`` (None: nothing drawn)."""
+    drawing = session.drawing()
+    if drawing is None:
+        return None
+    image = np.asarray(drawing).reshape(1, -1)
+    background = _background(model.config.dataset) if score == "ratio" else None
+    if score == "ratio" and background is None:
+        return None  # not offered then (the shipped file's ratio outlived its background)
+    values = detectors.combine(
+        detectors.error_bits(model, image),
+        np.zeros(1) if background is None else detectors.error_bits(background, image),
+        detectors.png_bits(image),
+    )
+    return float(values[score][0])
+
+
+def _verdict(
+    drawn: float | None, threshold: float, summary: ScoreSummary, score: str, ours: Words
+) -> None:
     if drawn is None:
-        st.caption(
-            "Draw something on the **Draw** page, a digit or not, to see it placed on the "
+        st.markdown(
+            f"Draw something on the **Draw** page, {ours.one} or not, to see it placed on the "
             "histogram with a verdict."
         )
         return
-    share = float(np.mean(found.inside < drawn))
     figures = (
-        f"its error {drawn:.3f} is {'at or above' if drawn >= threshold else 'below'} the "
-        f"threshold {threshold:.3f}, and higher than that of {share:.0%} of the test digits."
+        f"its {NAMES[score].lower()} {drawn:.3f} is "
+        f"{'at or above' if drawn >= threshold else 'below'} the threshold {threshold:.3f}, "
+        f"and higher than that of {summary.percentile(drawn):.0f}% of the test {ours.plural}."
     )
     if detection.flagged(drawn, threshold):
-        st.warning(f"**Your drawing: not a digit.** The model says so because {figures}")
+        st.warning(f"**Your drawing: {ours.unlike}.** The model says so because {figures}")
     else:
-        st.success(f"**Your drawing looks like a digit.** The model says so because {figures}")
+        st.success(f"**Your drawing looks like {ours.one}.** The model says so because {figures}")
+
+
+def _set_names(found: ModelDetection) -> tuple[str, str]:
+    return f"in: {DATASET_LABELS[found.inside]}", f"out: {DATASET_LABELS[found.outside]}"
 
 
 def _histogram_chart(
-    found: detection.Separation, threshold: float, drawn: float | None, *, log: bool
+    found: ModelDetection,
+    summary: ScoreSummary,
+    threshold: float,
+    drawn: float | None,
+    *,
+    log: bool,
 ) -> None:
     import altair as alt
     import pandas as pd
 
-    # On a linear axis, the rare huge errors share the last bar (see detection.histogram).
-    upper = None if log else float(np.quantile(found.outside, CLIP_QUANTILE))
-    bins = detection.histogram(found.inside, found.outside, BINS, log=log, upper=upper)
-    sets = {
-        f"in: {DATASET_LABELS[INSIDE]}": bins.inside,
-        f"out: {DATASET_LABELS[OUTSIDE]}": bins.outside,
-    }
+    marks = [threshold] + ([] if drawn is None else [drawn])
+    low = min(summary.quantile("inside", TAIL), summary.quantile("outside", TAIL), *marks)
+    high = max(summary.quantile("inside", 1 - TAIL), summary.quantile("outside", 1 - TAIL), *marks)
+    if log:
+        low = max(low, 1e-4)  # an error is positive; the floor guards the logarithm
+        edges = np.geomspace(low, max(high, low * 1.01), BINS + 1)
+    else:
+        edges = np.linspace(low, max(high, low + 1e-6), BINS + 1)
+    bins = summary.shares(edges)
+    sets = dict(zip(_set_names(found), (bins.inside, bins.outside), strict=True))
     frame = pd.DataFrame(
         [
             {"set": label, "from": bins.edges[i], "to": bins.edges[i + 1], "share": share}
@@ -183,11 +353,12 @@ def _histogram_chart(
     x = alt.X(
         "from:Q",
         scale=alt.Scale(type="log" if log else "linear", zero=False, nice=False),
-        title=f"reconstruction error (BCE{', log scale' if log else ''})",
+        title=f"{NAMES[summary.score].lower()} (bits per pixel{', log scale' if log else ''})",
     )
+    legend = alt.Legend(orient="top", title=None, labelColor="#1f2937")
     bars = (
         alt.Chart(frame)
-        .mark_rect(opacity=0.55)  # a rect from (from, 0) to (to, share): bars of any width
+        .mark_rect(opacity=0.5, strokeWidth=1.5)  # a rect from (from, 0) to (to, share)
         .encode(
             x=x,
             x2="to:Q",
@@ -196,7 +367,15 @@ def _histogram_chart(
             color=alt.Color(
                 "set:N",
                 scale=alt.Scale(domain=list(sets), range=[IN_COLOUR, OUT_COLOUR]),
-                legend=alt.Legend(orient="top", title=None),
+                legend=legend,
+            ),
+            stroke=alt.Stroke(
+                "set:N",
+                scale=alt.Scale(domain=list(sets), range=[IN_COLOUR, OUT_COLOUR]),
+                legend=None,
+            ),
+            strokeDash=alt.StrokeDash(
+                "set:N", scale=alt.Scale(domain=list(sets), range=[[1, 0], [4, 2]]), legend=None
             ),
             tooltip=[
                 "set",
@@ -209,17 +388,21 @@ def _histogram_chart(
     layers = [bars, _mark(threshold, "threshold", dashed=False, line=0)]
     if drawn is not None:
         layers.append(_mark(drawn, "your drawing", dashed=True, line=1))
-    st.altair_chart(alt.layer(*layers).properties(height=320), width="stretch")
+    chart = alt.layer(*layers).properties(
+        height=320,
+        description=_histogram_words(found, summary, summary.rates(threshold), drawn),
+    )
+    st.altair_chart(chart, width="stretch")
 
 
 def _mark(at: float, what: str, *, dashed: bool, line: int) -> alt.LayerChart:
-    """A labelled vertical line at error ``at``; ``line`` stacks the labels so they never
+    """A labelled vertical line at score ``at``; ``line`` stacks the labels so they never
     overlap."""
     import altair as alt
     import pandas as pd
 
-    rule = alt.Chart(pd.DataFrame({"error": [at], "what": [what]})).encode(
-        x="error:Q", tooltip=["what", alt.Tooltip("error:Q", format=".3f")]
+    rule = alt.Chart(pd.DataFrame({"score": [at], "what": [what]})).encode(
+        x="score:Q", tooltip=["what", alt.Tooltip("score:Q", format=".3f")]
     )
     return alt.layer(
         rule.mark_rule(color=MARK_COLOUR, strokeWidth=2, strokeDash=[4, 3] if dashed else [1, 0]),
@@ -229,11 +412,35 @@ def _mark(at: float, what: str, *, dashed: bool, line: int) -> alt.LayerChart:
     )
 
 
-def _roc_chart(found: detection.Separation, at: detection.Rates) -> None:
+def _histogram_words(
+    found: ModelDetection, summary: ScoreSummary, at: detection.Rates, drawn: float | None
+) -> str:
+    """The histogram in words: where each set mostly lies, what the threshold does."""
+    ours, theirs = WORDS[found.inside], WORDS[found.outside]
+
+    def spread(which: str) -> str:
+        low, high = (summary.quantile(which, share) for share in MIDDLE)
+        return f"between {low:.3f} and {high:.3f}"
+
+    words = (
+        f"{ours.plural.capitalize()}' scores mostly lie {spread('inside')} bits per pixel, "
+        f"{theirs.plural}' {spread('outside')} (the middle 90% of each); the threshold "
+        f"{at.threshold:.3f} flags {at.false_positive_rate:.0%} of {ours.plural} and catches "
+        f"{at.detection_rate:.0%} of {theirs.plural}."
+    )
+    if drawn is not None:
+        words += (
+            f" Your drawing scores {drawn:.3f}, above {summary.percentile(drawn):.0f}% of the "
+            f"test {ours.plural}."
+        )
+    return words
+
+
+def _roc_chart(found: ModelDetection, summary: ScoreSummary, at: detection.Rates) -> None:
     import altair as alt
     import pandas as pd
 
-    curve = found.roc
+    curve = summary.roc
     frame = pd.DataFrame(
         {
             "false positives": curve.false_positive_rate,
@@ -241,8 +448,9 @@ def _roc_chart(found: detection.Separation, at: detection.Rates) -> None:
             "threshold": curve.thresholds,
         }
     ).replace(np.inf, None)  # the first point flags nothing: no finite threshold
-    x = alt.X("false positives:Q", axis=alt.Axis(format="%"), title="digits flagged")
-    y = alt.Y("detected:Q", axis=alt.Axis(format="%"), title="clothes caught")
+    ours, theirs = WORDS[found.inside], WORDS[found.outside]
+    x = alt.X("false positives:Q", axis=alt.Axis(format="%"), title=f"{ours.plural} flagged")
+    y = alt.Y("detected:Q", axis=alt.Axis(format="%"), title=f"{theirs.plural} caught")
     line = (
         alt.Chart(frame)
         .mark_line(color=IN_COLOUR)
@@ -258,7 +466,7 @@ def _roc_chart(found: detection.Separation, at: detection.Rates) -> None:
     )
     chance = (
         alt.Chart(pd.DataFrame({"false positives": [0, 1], "detected": [0, 1]}))
-        .mark_line(color="#9ca3af", strokeDash=[4, 3])
+        .mark_line(color="#6b7280", strokeDash=[4, 3])
         .encode(x=x, y=y)
     )
     here = (
@@ -271,9 +479,72 @@ def _roc_chart(found: detection.Separation, at: detection.Rates) -> None:
         .encode(x=x, y=y)
     )
     chart = alt.layer(chance, line, here).properties(
-        height=320, title=f"ROC curve, area {found.auc:.4f}"
+        height=320,
+        title=f"ROC curve, area {summary.auc:.4f}",
+        description=_roc_words(found, summary, at),
     )
     st.altair_chart(chart, width="stretch")
+
+
+def _roc_words(found: ModelDetection, summary: ScoreSummary, at: detection.Rates) -> str:
+    ours, theirs = WORDS[found.inside], WORDS[found.outside]
+    side = "above" if summary.auc >= 0.5 else "below"
+    return (
+        f"The ROC curve traces every threshold, from flagging nothing to flagging everything; "
+        f"its area is {summary.auc:.3f} (1 is a perfect detector, 0.5 a coin toss, whose "
+        f"curve is the dashed diagonal). It runs mostly {side} the diagonal. The dot is the "
+        f"slider's threshold: {at.false_positive_rate:.0%} of {ours.plural} flagged, "
+        f"{at.detection_rate:.0%} of {theirs.plural} caught."
+    )
+
+
+def _auc_table(name: str, found: ModelDetection, scored_here: bool) -> None:
+    """Each score's AUC for the chosen model and its twin of the other dataset, and why
+    the failing ones fail."""
+    import pandas as pd
+
+    rows = [found]
+    other = None if name == OWN else detection_summary.twin(name, list(models.manifest()))
+    twin = None if other is None else detection_summary.read(other)
+    if twin is not None:
+        rows.append(twin)
+    table = pd.DataFrame(
+        [
+            {
+                "model": item.name + (" (scored here)" if scored_here and item is found else ""),
+                "in → out": f"{WORDS[item.inside].plural} → {WORDS[item.outside].plural}",
+                **{
+                    NAMES[score]: f"{item.scores[score].auc:.3f}" if score in item.scores else "n/a"
+                    for score in detectors.SCORES
+                },
+            }
+            for item in rows
+        ]
+    )
+    st.table(table.set_index("model"))
+    said = []
+    for item in rows:
+        ours, theirs = WORDS[item.inside], WORDS[item.outside]
+        failing = [score for score, figures in item.scores.items() if figures.fails]
+        working = [NAMES[score].lower() for score in item.scores if score not in failing]
+        line = f"- **{item.name}, {ours.plural} → {theirs.plural}:** " + (
+            " ".join(f"{NAMES[score]} fails: {item.scores[score].explanation}" for score in failing)
+            or "no score fails."
+        )
+        if failing and working:
+            line += f" Here, {' and '.join(working)} {'does' if len(working) == 1 else 'do'} "
+            line += "the job."
+        said.append(line)
+    if twin is None and name != OWN:
+        said.append(
+            f"- {name} has no twin trained on the other dataset in the zoo; "
+            "conv-32 and fashion-conv-32 are one such pair."
+        )
+    st.markdown(
+        "An AUC is the chance that a random *out* image scores above a random *in* one: below "
+        "0.5, the score finds the strangers more familiar than the images it was trained on.\n\n"
+        + "\n".join(said)
+    )
 
 
 if __name__ == "__main__":  # Streamlit runs each page file as __main__

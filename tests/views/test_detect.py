@@ -1,18 +1,23 @@
-"""The "Is it a digit?" view's wiring: model, threshold, rates, charts, the drawing's verdict."""
+"""The "Is it a digit?" view's wiring, both ways: model, score, threshold, rates, charts and
+their words, the AUC table, the drawing's verdict."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from autoencoder import detection, metrics, zoo
+from autoencoder import detection, detection_summary, detectors, metrics, zoo
 from autoencoder.config import Config
 from autoencoder.data import load_dataset
 from tests.conftest import random_model
 from tests.views.conftest import open_app, open_bad_link, open_link
 
 PAGE = "views/detect.py"
-MNIST_MODELS = [entry["name"] for entry in zoo.read_manifest() if entry["dataset"] == "mnist"]
+BUILT = [entry["name"] for entry in zoo.read_manifest()]
+needs_both = pytest.mark.skipif(
+    not {"conv-32", "fashion-conv-32", "pca-8"} <= set(BUILT),
+    reason="needs conv-32, fashion-conv-32 and pca-8 in the zoo",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -36,29 +41,66 @@ def chart_data(app) -> list[str]:
     return [chart.proto.spec + "".join(map(str, chart.proto.datasets)) for chart in charts]
 
 
-def test_default_render_shows_rates_histogram_and_roc():
+def said(app) -> str:
+    """Every paragraph of the page's text, as one string."""
+    return "\n".join(text.value for text in app.markdown)
+
+
+def shipped_auc(name: str, score: str) -> str:
+    item = detection_summary.read(name)
+    assert item is not None, f"{name} is not in assets/zoo/detection.json"
+    return f"{item.scores[score].auc:.4f}"
+
+
+def a_test_image(dataset: str) -> np.ndarray:
+    test = load_dataset(dataset, include_train=False).test
+    index = 0 if dataset == "mnist" else 2  # a 7; a pullover
+    return metrics.unit_floats(test.pixels[index]).reshape(28, 28)
+
+
+def test_default_render_shows_the_shipped_rates_histogram_roc_and_their_words():
     app = open_app(PAGE)
     assert app.title[0].value == "Is it a digit?"
     assert app.selectbox(key="detect_model").value == zoo.DEFAULT_NAME
+    assert app.segmented_control(key="detect_score").value == "error"
     auc, false_positives, _ = rates(app)
-    assert float(auc) > 0.9  # digits against clothes: an easy pair
+    assert auc == shipped_auc(zoo.DEFAULT_NAME, "error")
     assert abs(float(false_positives[:-1]) - 5) < 1  # where the threshold starts
     assert len(chart_data(app)) == 2  # the histogram, the ROC curve
     assert "Fashion-MNIST clothes" in chart_data(app)[0]
-    assert "Draw" in app.caption[0].value  # no drawing yet: where to make one
+    text = said(app)
+    assert "Digits' scores mostly lie between" in text and "catches" in text
+    assert "The ROC curve traces every threshold" in text
+    assert "Draw something on the **Draw** page, a digit or not" in text
 
 
-def test_the_threshold_slider_changes_the_rates_and_the_marks():
+def test_shipped_figures_score_no_test_image(monkeypatch):
+    calls = []
+    original = detectors.error_bits
+    monkeypatch.setattr(
+        detectors,
+        "error_bits",
+        lambda model, images: calls.append(len(images)) or original(model, images),
+    )
     app = open_app(PAGE)
-    before, charts = rates(app), chart_data(app)
+    for score in ("ratio", "complexity"):
+        app.segmented_control(key="detect_score").set_value(score).run()
+    assert not app.exception
+    assert calls == []  # read from assets/zoo/detection.json
+
+
+def test_the_threshold_slider_changes_the_rates_the_marks_and_the_words():
+    app = open_app(PAGE)
+    before, charts, words = rates(app), chart_data(app), said(app)
     slider = app.slider(key="detect_threshold")
     slider.set_value(slider.min).run()  # everything flagged
     assert not app.exception
     _, false_positives, detected = rates(app)
     assert (false_positives, detected) == ("100.0%", "100.0%")
     assert chart_data(app) != charts
+    assert "flags 100% of digits and catches 100% of clothes" in said(app) != words
     slider = app.slider(key="detect_threshold")
-    slider.set_value(slider.max).run()  # past every digit's error
+    slider.set_value(slider.max).run()  # past every digit's score
     _, false_positives, detected = rates(app)
     assert false_positives == "0.0%"
     assert rates(app) != before
@@ -68,63 +110,90 @@ def test_the_threshold_slider_changes_the_rates_and_the_marks():
     ("dataset", "verdict"), [("mnist", "looks like a digit"), ("fashion_mnist", "not a digit")]
 )
 def test_a_drawing_gets_a_verdict_and_a_place_on_the_histogram(dataset, verdict):
-    test = load_dataset(dataset, include_train=False).test
-    index = 0 if dataset == "mnist" else 2  # a 7; a pullover
-    drawing = metrics.unit_floats(test.pixels[index]).reshape(28, 28)
-    app = open_app(PAGE, drawing=drawing)
+    app = open_app(PAGE, drawing=a_test_image(dataset))
     assert not app.exception
-    said = (app.success or app.warning)[0].value
-    assert verdict in said
+    assert verdict in (app.success or app.warning)[0].value
     assert "your drawing" in chart_data(app)[0]
+    assert "Your drawing scores" in said(app)
 
 
-def test_changing_the_model_changes_the_figures():
-    others = [name for name in MNIST_MODELS if name != zoo.DEFAULT_NAME]
-    if not others:
-        pytest.skip("no other MNIST model in the zoo")
-    app = open_app(PAGE)
-    auc, charts = rates(app)[0], chart_data(app)
-    app.selectbox(key="detect_model").set_value(others[0]).run()
+@needs_both
+def test_a_clothes_model_speaks_of_clothes_and_says_which_score_fails():
+    app = open_link(PAGE, {"detector": "fashion-conv-32"})
+    assert app.title[0].value == "Is it a digit?"
+    text = said(app)
+    assert "**Is it a piece of clothing?**" in text
+    assert "*not a piece of clothing*" in text
+    labels = [metric.label for metric in app.metric]
+    assert labels[1] == "Clothes called not a piece of clothing (false positives)"
+    assert labels[2] == "Digits caught (detection rate)"
+    assert rates(app)[0] == shipped_auc("fashion-conv-32", "error")  # 0.136: the failure
+    assert "**Reconstruction error fails here.**" in text
+    assert detectors.WHY["error"] in text
+    assert "out: MNIST digits" in chart_data(app)[0] and "digits caught" in chart_data(app)[1]
+
+
+@needs_both
+def test_the_score_selector_shows_each_scores_own_figures_and_stays_in_the_url():
+    app = open_link(PAGE, {"detector": "fashion-conv-32"})
+    seen = {}
+    for score in detectors.SCORES:
+        app.segmented_control(key="detect_score").set_value(score).run()
+        assert not app.exception, score
+        assert rates(app)[0] == shipped_auc("fashion-conv-32", score), score
+        assert abs(float(rates(app)[1][:-1]) - 5) < 1, score  # each starts from its own 5%
+        seen[score] = chart_data(app)
+        expected = {"detector": "fashion-conv-32"} | ({} if score == "error" else {"score": score})
+        assert app.query_params == expected
+    assert len({str(charts) for charts in seen.values()}) == 3
+    assert "**Complexity-corrected works here.**" in said(app)
+
+
+@needs_both
+def test_the_auc_table_gives_both_directions_of_a_family():
+    app = open_link(PAGE, {"detector": "conv-32"})
+    table = app.table[0].value
+    assert list(table.index) == ["conv-32", "fashion-conv-32"]
+    assert list(table["in → out"]) == ["digits → clothes", "clothes → digits"]
+    for name in table.index:
+        for score, column in (("error", "Reconstruction error"), ("ratio", "Likelihood ratio")):
+            auc = detection_summary.read(name).scores[score].auc
+            assert table.loc[name, column] == f"{auc:.3f}"
+    text = said(app)
+    assert "**conv-32, digits → clothes:** Complexity-corrected fails" in text
+    assert "**fashion-conv-32, clothes → digits:** Reconstruction error fails" in text
+
+
+@needs_both
+@pytest.mark.parametrize(
+    ("score", "verdict"),
+    [("error", "looks like a piece of clothing"), ("complexity", "not a piece of clothing")],
+)
+def test_a_digit_fools_the_clothes_models_error_but_not_the_complexity_score(score, verdict):
+    app = open_app(PAGE, drawing=a_test_image("mnist"))
+    app.selectbox(key="detect_model").set_value("fashion-conv-32").run()
+    app.segmented_control(key="detect_score").set_value(score).run()
     assert not app.exception
-    assert chart_data(app) != charts
-    assert rates(app)[0] != auc or others[0].startswith("dense")
+    assert verdict in (app.success or app.warning)[0].value
 
 
-def test_switching_model_and_page_does_not_score_again(monkeypatch):
-    others = [name for name in MNIST_MODELS if name != zoo.DEFAULT_NAME]
-    if not others:
-        pytest.skip("no other MNIST model in the zoo")
-    calls = []
-    original = detection.scores
-    monkeypatch.setattr(
-        detection, "scores", lambda model, images: calls.append(1) or original(model, images)
-    )
-    app = open_app(PAGE)
-    assert len(calls) == 2  # the digits, the clothes
-    app.selectbox(key="detect_model").set_value(others[0]).run()
-    app.selectbox(key="detect_model").set_value(zoo.DEFAULT_NAME).run()
-    app.switch_page("views/samples.py").run()
-    app.switch_page(PAGE).run()
-    app.selectbox(key="detect_model").set_value(others[0]).run()
-    assert not app.exception
-    assert len(calls) == 4  # once per model
-
-
-@pytest.mark.skipif("dense-8" not in MNIST_MODELS, reason="needs dense-8 in the zoo")
+@needs_both
 def test_a_link_opens_its_view():
-    app = open_link(PAGE, {"detector": "dense-8", "threshold": "0.1", "scale": "linear"})
-    assert app.selectbox(key="detect_model").value == "dense-8"
-    assert app.slider(key="detect_threshold").value == 0.1
-    assert app.segmented_control(key="detect_scale").value == "Linear"
+    params = {"detector": "fashion-conv-32", "score": "complexity", "threshold": "-3.5"}
+    app = open_link(PAGE, params)
+    assert app.selectbox(key="detect_model").value == "fashion-conv-32"
+    assert app.segmented_control(key="detect_score").value == "complexity"
+    assert app.slider(key="detect_threshold").value == -3.5
     chosen = open_app(PAGE)  # the same choices, made by hand
-    chosen.selectbox(key="detect_model").set_value("dense-8").run()
-    chosen.slider(key="detect_threshold").set_value(0.1).run()
-    chosen.segmented_control(key="detect_scale").set_value("Linear").run()
+    chosen.selectbox(key="detect_model").set_value("fashion-conv-32").run()
+    chosen.segmented_control(key="detect_score").set_value("complexity").run()
+    chosen.slider(key="detect_threshold").set_value(-3.5).run()
     assert rates(app) == rates(chosen)
     assert chart_data(app) == chart_data(chosen)
+    assert chosen.query_params == params
 
 
-@pytest.mark.skipif("dense-8" not in MNIST_MODELS, reason="needs dense-8 in the zoo")
+@pytest.mark.skipif("dense-8" not in BUILT, reason="needs dense-8 in the zoo")
 def test_the_url_follows_the_choices_and_another_model_starts_from_its_own_threshold():
     app = open_app(PAGE)
     assert app.query_params == {}
@@ -134,15 +203,19 @@ def test_the_url_follows_the_choices_and_another_model_starts_from_its_own_thres
     app.selectbox(key="detect_model").set_value("dense-8").run()
     assert app.query_params == {"detector": "dense-8", "scale": "linear"}
     assert abs(float(rates(app)[1][:-1]) - 5) < 1  # dense-8's start: 5% of digits flagged
+    app.segmented_control(key="detect_score").set_value("ratio").run()
+    assert app.query_params == {"detector": "dense-8", "score": "ratio"}  # no log axis there
+    with pytest.raises(KeyError):  # the ratio goes below zero: no log axis to choose
+        app.segmented_control(key="detect_scale")
 
 
 @pytest.mark.slow  # every bad value, a page run each; the parsers are tested fast
 @pytest.mark.parametrize(
     ("params", "bad"),
     [
-        ({"detector": "fashion-conv-32"}, "detector"),  # not a digit model
         ({"detector": "nope"}, "detector"),
         ({"detector": "your-model"}, "detector"),  # a model of another session
+        ({"score": "likelihood"}, "score"),
         ({"threshold": "nan"}, "threshold"),
         ({"threshold": "-1"}, "threshold"),
         ({"threshold": "1e9"}, "threshold"),
@@ -152,8 +225,53 @@ def test_the_url_follows_the_choices_and_another_model_starts_from_its_own_thres
 def test_a_bad_or_stale_link_falls_back_to_the_default(params, bad):
     app = open_bad_link(PAGE, params, bad)
     assert app.session_state["detect_model"] == zoo.DEFAULT_NAME
+    assert app.session_state["detect_score"] == "error"
     assert app.session_state["detect_scale"] == "Log"
     assert abs(float(rates(app)[1][:-1]) - 5) < 1  # the default threshold
+
+
+def test_your_own_model_is_scored_here_with_every_score():
+    own = zoo.load(zoo.DEFAULT_NAME)  # a copy: the visitor's, not the process' own
+    app = open_app(PAGE, own_model=own)
+    app.selectbox(key="detect_model").set_value("your model").run()
+    assert not app.exception
+    assert "Scored here, on 10,000 digits and 10,000 clothes" in said(app)
+    assert app.segmented_control(key="detect_score").options == [
+        "Reconstruction error", "Likelihood ratio", "Complexity-corrected"
+    ]  # fmt: skip
+    for score in detectors.SCORES:  # the same figures as the shipped file's, computed anew
+        app.segmented_control(key="detect_score").set_value(score).run()
+        assert abs(float(rates(app)[0]) - float(shipped_auc(zoo.DEFAULT_NAME, score))) < 2e-4
+    assert list(app.table[0].value.index) == ["your model (scored here)"]
+
+
+def test_without_its_background_your_model_has_no_ratio_and_says_why(monkeypatch):
+    monkeypatch.setitem(detectors.BACKGROUND, "mnist", "not-built")
+    app = open_app(PAGE, own_model=random_model(Config(hidden_units=(16,), latent_dim=2)))
+    app.selectbox(key="detect_model").set_value("your model").run()
+    assert not app.exception
+    offered = app.segmented_control(key="detect_score").options
+    assert offered == ["Reconstruction error", "Complexity-corrected"]
+    assert "needs the background model not-built" in said(app)
+    assert app.table[0].value.iloc[0]["Likelihood ratio"] == "n/a"
+
+
+def test_a_clothes_model_of_your_own_is_offered_and_speaks_of_clothes():
+    own = random_model(Config(hidden_units=(16,), latent_dim=3, dataset="fashion_mnist"))
+    app = open_app(PAGE, own_model=own, drawing=a_test_image("mnist"))
+    app.selectbox(key="detect_model").set_value("your model").run()
+    assert not app.exception
+    assert "**Is it a piece of clothing?**" in said(app)
+    assert app.metric[2].label == "Digits caught (detection rate)"
+    assert "piece of clothing" in (app.success or app.warning)[0].value
+    assert 0 <= float(rates(app)[0]) <= 1
+
+
+def test_a_model_of_your_own_images_is_not_offered():
+    own = random_model(Config(hidden_units=(16,), latent_dim=3, dataset="custom"))
+    app = open_app(PAGE, own_model=own)
+    assert "your model" not in app.selectbox(key="detect_model").options
+    assert "Your own model learnt your own images" in said(app)
 
 
 @pytest.mark.parametrize(
@@ -174,70 +292,43 @@ def test_your_own_model_of_any_kind_can_be_tested(config):
     assert 0 <= float(rates(app)[0]) <= 1
 
 
-def test_a_fashion_model_of_your_own_is_not_offered():
-    own = random_model(Config(hidden_units=(16,), latent_dim=3, dataset="fashion_mnist"))
-    app = open_app(PAGE, own_model=own)
-    assert "your model" not in app.selectbox(key="detect_model").options
-    assert any("Fashion-MNIST" in caption.value for caption in app.caption)
-
-
-@pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
-def test_every_mnist_zoo_model_renders(monkeypatch):
-    # 500 images of each set: the numpy convolutions take half a minute for all 20,000.
-    original = detection.scores
-    monkeypatch.setattr(detection, "scores", lambda model, images: original(model, images[:500]))
-    app = open_app(PAGE)
-    for name in MNIST_MODELS:
-        app.selectbox(key="detect_model").set_value(name).run()
-        assert not app.exception, name
-        assert not app.warning, app.warning[0].value
-        assert 0.5 < float(rates(app)[0]) <= 1, name
-
-
-def test_without_fashion_mnist_says_how_to_get_it_once(monkeypatch, tmp_path, mnist_path):
+def test_your_model_without_fashion_mnist_says_how_to_get_it_once(
+    monkeypatch, tmp_path, mnist_path
+):
     (tmp_path / "mnist.npz").symlink_to(mnist_path)
     monkeypatch.setenv("AUTOENCODER_DATA_DIR", str(tmp_path))
-    app = open_app(PAGE)
-    said = [info.value for info in app.info if "AUTOENCODER_DATA_DIR" in info.value]
-    assert len(said) == 1 and "fashion_mnist.npz" in said[0]
+    app = open_app(PAGE, own_model=random_model())
+    assert len(chart_data(app)) == 2  # a zoo model's figures are shipped: no test set needed
+    app.selectbox(key="detect_model").set_value("your model").run()
+    told = [info.value for info in app.info if "AUTOENCODER_DATA_DIR" in info.value]
+    assert len(told) == 1 and "fashion_mnist.npz" in told[0]
     assert not app.get("vega_lite_chart")
 
 
-def test_the_separation_is_what_the_package_computes():
-    """The page's AUC is detection.auc of the per-image BCE of both test sets."""
-    from autoencoder import load_model
-
-    model = load_model()
-    inside = detection.scores(model, load_dataset("mnist", include_train=False).test.pixels)
-    outside = detection.scores(
-        model, load_dataset("fashion_mnist", include_train=False).test.pixels
-    )
-    app = open_app(PAGE)
-    assert rates(app)[0] == f"{detection.auc(inside, outside):.4f}"
-    assert np.isclose(
-        inside.mean(), model.record["metrics"]["val_bce"], rtol=1e-4
-    )  # the same BCE training reports
-
-
-@pytest.mark.slow  # a sweep over every model: minutes on a loaded machine
-def test_every_mnist_kind_the_zoo_declares_renders(monkeypatch):
-    """Built or not: each declared model, with random weights, on 300 images of each set."""
-    from views import models
-
-    zoo_models = {item.name: random_model(item.config) for item in zoo.ZOO}
-    manifest = {
-        name: zoo.manifest_entry(zoo.entry(name), model, {}) for name, model in zoo_models.items()
-    }
-    monkeypatch.setattr(models, "manifest", lambda: manifest)
-    monkeypatch.setattr(models, "zoo_model", zoo_models.__getitem__)
-    original = detection.scores
-    monkeypatch.setattr(detection, "scores", lambda model, images: original(model, images[:300]))
-    app = open_app(PAGE)
-    offered = app.selectbox(key="detect_model").options
-    assert "fashion-conv-32 · conv, code 32" not in offered
-    for name, model in zoo_models.items():
-        if model.config.dataset != "mnist":  # not offered: fashion-conv-32, fashion-pca-8
-            continue
+@pytest.mark.slow  # a sweep over every model and score
+def test_every_zoo_model_renders_every_score():
+    app = open_app(PAGE, drawing=a_test_image("fashion_mnist"))
+    for name in app.selectbox(key="detect_model").options:
         app.selectbox(key="detect_model").set_value(name).run()
-        assert not app.exception, name
-        assert len(chart_data(app)) == 2, name
+        for score in detectors.SCORES:
+            app.segmented_control(key="detect_score").set_value(score).run()
+            assert not app.exception, (name, score)
+            assert not app.warning or "Your drawing" in app.warning[0].value, name
+            assert rates(app)[0] == shipped_auc(name, score), (name, score)
+            assert len(chart_data(app)) == 2, (name, score)
+
+
+def test_the_ratio_is_the_models_error_minus_the_backgrounds():
+    """The page's drawn ratio is detectors' on the drawing: error minus pca-8's error."""
+    if "pca-8" not in BUILT:
+        pytest.skip("needs pca-8 in the zoo")
+    drawing = a_test_image("mnist")
+    app = open_app(PAGE, drawing=drawing)
+    app.segmented_control(key="detect_score").set_value("ratio").run()
+    expected = detectors.score_all(
+        zoo.load(zoo.DEFAULT_NAME), zoo.load("pca-8"), drawing.reshape(1, -1)
+    )["ratio"][0]
+    assert f"Your drawing scores {expected:.3f}" in said(app)
+    assert detection.flagged(expected, app.slider(key="detect_threshold").value) == bool(
+        app.warning
+    )
