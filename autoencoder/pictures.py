@@ -18,6 +18,10 @@ from autoencoder.config import IMAGE_SIDE
 
 ZOOM = 8  # 28 px -> 224 px on screen, pixels kept sharp
 WHITE = 255
+# The error map's two colours, Okabe and Ito's colour-blind-safe orange and sky blue: told
+# apart with any colour vision, and 9.3:1 and 9.1:1 against its black at full strength.
+TOO_MUCH_INK = (230, 159, 0)
+TOO_LITTLE_INK = (86, 180, 233)
 
 
 def enlarge(image: np.ndarray, zoom: int = ZOOM) -> np.ndarray:
@@ -27,17 +31,16 @@ def enlarge(image: np.ndarray, zoom: int = ZOOM) -> np.ndarray:
 
 
 def error_map(original: np.ndarray, reconstruction: np.ndarray, zoom: int = ZOOM) -> np.ndarray:
-    """RGB picture of reconstruction - original: red where ink was added, blue where lost."""
+    """RGB picture of reconstruction - original: orange where ink was added, sky blue where lost."""
     difference = (
         np.asarray(reconstruction, dtype=np.float32) - np.asarray(original, dtype=np.float32)
     ).reshape(IMAGE_SIDE, IMAGE_SIDE)
-    # On black like the digits: extra ink glows red, missing ink blue; the square
-    # root lifts small errors into view.
-    added = np.sqrt(np.clip(difference, 0, 1))
-    lost = np.sqrt(np.clip(-difference, 0, 1))
-    rgb = np.stack([added, 0.25 * (added + lost), lost], axis=-1)
-    big = np.kron(np.clip(rgb, 0, 1), np.ones((zoom, zoom, 1), dtype=np.float32))
-    return (big * 255).astype(np.uint8)
+    # On black like the digits; the square root lifts small errors into view.
+    added = np.sqrt(np.clip(difference, 0, 1))[..., np.newaxis]
+    lost = np.sqrt(np.clip(-difference, 0, 1))[..., np.newaxis]
+    rgb = added * np.float32(TOO_MUCH_INK) + lost * np.float32(TOO_LITTLE_INK)
+    big = np.kron(np.clip(rgb, 0, 255), np.ones((zoom, zoom, 1), dtype=np.float32))
+    return big.astype(np.uint8)
 
 
 def tile(

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autoencoder import denoising, detection, export, generation, inside, metrics, zoo
+from autoencoder import denoising, detection, export, generation, inside, metrics, pictures, zoo
 from autoencoder.artifact import ModelLoadError
 from autoencoder.network import Autoencoder
 from autoencoder.noise import KINDS, corrupt_portable, uniforms
@@ -121,6 +121,16 @@ def test_every_layer_matches_python(name):
         code = expected[payload["encoder"][-1]["name"]]  # latent, latent_mean or pca_encode
         for unit, painted in zip(units, result["paints"], strict=True):
             assert np.abs(np.array(painted) - inside.paints(model, code, unit, 0.7)).max() <= 1e-4
+
+
+def test_the_error_map_is_painted_as_the_server_paints_it():
+    original, reconstruction = np.random.default_rng(7).random((2, 784)).astype(np.float32)
+    got = run_js(
+        "([a, b]) => a.map((value, p) => errorColour(value, b[p]))",
+        [original.tolist(), reconstruction.tolist()],
+    )
+    want = pictures.error_map(original, reconstruction, zoom=1).reshape(-1, 3)
+    assert np.abs(np.array(got) - want).max() <= 1  # float rounding at a byte's edge
 
 
 def test_the_denoise_view_spoils_and_scores_as_the_server_does():

@@ -7,7 +7,17 @@ import io
 import numpy as np
 from PIL import Image
 
-from autoencoder.pictures import blank, enlarge, error_map, labelled, png, text_strip, tile
+from autoencoder.pictures import (
+    TOO_LITTLE_INK,
+    TOO_MUCH_INK,
+    blank,
+    enlarge,
+    error_map,
+    labelled,
+    png,
+    text_strip,
+    tile,
+)
 
 
 def test_enlarge_keeps_pixels_sharp():
@@ -20,15 +30,15 @@ def test_enlarge_keeps_pixels_sharp():
     assert big[4:, 4:].max() == 0
 
 
-def test_error_map_colours_extra_ink_red_and_missing_ink_blue():
+def test_error_map_colours_extra_ink_orange_and_missing_ink_sky_blue():
     original = np.zeros((28, 28), dtype=np.float32)
     reconstruction = original.copy()
     original[0, 0] = 1  # missed by the reconstruction
     reconstruction[0, 1] = 1  # invented by it
     picture = error_map(original, reconstruction, zoom=1)
     assert picture.shape == (28, 28, 3)
-    assert tuple(picture[0, 0]) == (0, 63, 255)
-    assert tuple(picture[0, 1]) == (255, 63, 0)
+    assert tuple(picture[0, 0]) == TOO_LITTLE_INK
+    assert tuple(picture[0, 1]) == TOO_MUCH_INK
     assert picture[5, 5].max() == 0
 
 
@@ -65,3 +75,23 @@ def test_png_round_trips_the_pixels():
     picture = tile(np.random.default_rng(0).random((3, 784)), columns=3, zoom=1)
     decoded = np.asarray(Image.open(io.BytesIO(png(picture))))
     assert np.array_equal(decoded, picture)
+
+
+def _contrast(one: tuple[int, int, int], other: tuple[int, int, int]) -> float:
+    """WCAG's contrast ratio of two sRGB colours."""
+
+    def luminance(rgb: tuple[int, int, int]) -> float:
+        linear = [
+            c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in np.divide(rgb, 255)
+        ]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    high, low = sorted((luminance(one), luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_error_map_colours_reach_3_to_1_on_its_black():
+    for colour in (TOO_MUCH_INK, TOO_LITTLE_INK):
+        assert _contrast(colour, (0, 0, 0)) >= 3
+    # and differ in lightness too, not in hue alone
+    assert _contrast(TOO_MUCH_INK, TOO_LITTLE_INK) != 1

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import streamlit as st
 
-from autoencoder import manifest, metrics, pictures, zoo
+from autoencoder import describe, manifest, metrics, pictures, zoo
 from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS, IMAGE_SIDE
 from autoencoder.data import Split
@@ -159,7 +159,10 @@ def _side_by_side(loaded: dict[str, Autoencoder]) -> None:
     st.image(
         _grid(rows, [titles, classes]),
         width="content",  # its own size: one column must not be stretched to the page
-        alt=f"{len(images)} inputs, and their reconstructions by {', '.join(loaded)}",
+        alt=(
+            f"{described}, on top, and below them their reconstructions by "
+            + "; ".join(f"{label} ({describe.errors(rows[label][1])})" for label in loaded)
+        ),
     )
     st.caption(described)
     strangers = [label for label, model in loaded.items() if model.config.dataset != name]
@@ -343,6 +346,18 @@ def _rate_distortion(
     if drawing is not None:
         layers.append(_drawing_layer(drawing, points, own, x, y, colour))
     st.altair_chart(alt.layer(*layers).properties(height=360), width="stretch")
+    by_series = points.groupby("series", sort=False)
+    st.caption(
+        describe.curves(
+            "Chart of test PSNR against code size",
+            {
+                item: (group["code size"].tolist(), group["PSNR (dB)"].tolist())
+                for item, group in sorted(by_series, key=lambda pair: series.index(pair[0]))
+            },
+            "{x:g} numbers",
+            "dB",
+        )
+    )
     st.caption(
         f"Each model's PSNR on the {DATASET_LABELS[name]} test set; the chosen ones are big. "
         "PCA, the best linear code of each size, is the dashed reference: a network earns its "

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from autoencoder import denoising, pictures, zoo
+from autoencoder import denoising, describe, pictures, zoo
 from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS, Config
 from autoencoder.data import Split
@@ -66,17 +66,27 @@ def denoise_page() -> None:
         if denoiser is not None:
             shown[DENOISER] = denoiser
         result = denoising.restore(list(shown.values()), clean, kind, level, NOISE_SEED)
-        panels = [(clean, "Clean"), (result.noisy, f"Noisy: {result.noisy_psnr:.1f} dB")]
+        spoiled = f"{label.lower()} noise at level {level:g}"
+        panels = [
+            (clean, "Clean", "the clean image"),
+            (
+                result.noisy,
+                f"Noisy: {result.noisy_psnr:.1f} dB",
+                f"the image spoiled by {spoiled} (PSNR {result.noisy_psnr:.1f} dB)",
+            ),
+        ]
         panels += [
-            (output, f"{title}: {psnr:.1f} dB")
+            (output, f"{title}: {psnr:.1f} dB", f"{title}'s clean-up of it (PSNR {psnr:.1f} dB)")
             for title, output, psnr in zip(shown, result.outputs, result.output_psnrs, strict=True)
         ]
-        for column, (picture, caption) in zip(st.columns(4), panels, strict=False):
-            column.image(pictures.enlarge(picture, 6), caption=caption)
+        for column, (picture, caption, alt) in zip(st.columns(4), panels, strict=False):
+            column.image(pictures.enlarge(picture, 6), caption=caption, alt=alt)
 
     if test is not None:
         st.subheader("Over many images")
-        st.altair_chart(_chart(name, kind, level, seed_model, denoiser), width="content")
+        chart, summary = _chart(name, kind, level, seed_model, denoiser)
+        st.altair_chart(chart, width="content")
+        st.caption(summary)
         st.caption(
             f"PSNR of the mean squared error over the first {CURVE_IMAGES} test {things}, "
             "at each noise level (the same noise for every model). Above the noisy line, a "
@@ -126,8 +136,9 @@ def _chart(
     level: float,
     seed_model: Autoencoder,
     denoiser: Autoencoder | None,
-) -> alt.LayerChart:
-    """PSNR against the noise level: the noisy input and each model, a rule at ``level``."""
+) -> tuple[alt.LayerChart, str]:
+    """PSNR against the noise level: the noisy input and each model, a rule at ``level``;
+    and the chart in words."""
     levels = list(denoising.CURVE_LEVELS)
     curves = {"noisy input": _noisy_curve(name, kind)}
     curves[SEED_LEGEND] = _psnr_curve(seed_model, name, kind)
@@ -157,7 +168,13 @@ def _chart(
     rule = (
         alt.Chart(pd.DataFrame({"level": [level]})).mark_rule(strokeDash=[4, 4]).encode(x="level")
     )
-    return (lines + rule).properties(width=560, height=260)
+    summary = describe.curves(
+        f"Chart of PSNR against the {NOISES[kind].control.lower()} noise level",
+        {series: (levels, curve) for series, curve in curves.items()},
+        "level {x:g}",
+        "dB",
+    )
+    return (lines + rule).properties(width=560, height=260), summary
 
 
 @caching.by_model(shared_entries=12, session_entries=6, spinner="Scoring noisy test images ...")

@@ -6,7 +6,7 @@ import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from autoencoder import metrics
+from autoencoder import describe, metrics
 from autoencoder.network import Autoencoder
 from autoencoder.pictures import enlarge, error_map
 from autoencoder.preprocess import (
@@ -29,7 +29,16 @@ BRUSH = "Medium"  # the brush a visitor starts with
 IMAGES_WIDTH = 3 * 224 + 2 * 16  # px: three images at their own size, or less
 UPLOAD_CACHE_ENTRIES = 8  # decoded uploads kept (each < 2 MB), so reruns skip decoding
 HINT = "Draw one digit, 0 to 9, with the mouse or a finger."
-CAPTIONS = ("Model input (28x28)", "Reconstruction", "Error: red = extra ink, blue = missing ink")
+HINT_WITHOUT_DRAWING = (
+    "No mouse or touch? Choose **Upload a picture** above, or start from a test image on "
+    "**Explore the code** or **Test images**."
+)
+# The error map's key in words and signs, not its two colours alone.
+CAPTIONS = (
+    "Model input (28x28)",
+    "Reconstruction",
+    "Error: + orange = too much ink, - blue = too little",
+)
 
 
 def draw_page() -> None:
@@ -48,6 +57,7 @@ def draw_page() -> None:
             "Input", SOURCES, required=True, key=key, label_visibility="collapsed"
         )
     if source == "Draw":
+        st.caption(HINT_WITHOUT_DRAWING)
         # In the browser, the pictures follow the pen; its drawing arrives when a stroke ends.
         pad = live.drawing_pad(
             model,
@@ -76,7 +86,7 @@ def draw_page() -> None:
             st.warning(str(error))
             return
         session.set_drawing(digit)
-        show_reconstruction(model, digit)
+        show_reconstruction(model, digit, of="your drawing" if source == "Draw" else "your picture")
 
 
 def _canvas_ink() -> np.ndarray | None:
@@ -139,7 +149,12 @@ def _uploaded_ink() -> np.ndarray | None:
         return None
     # The decoded, upright, shrunk picture: never the upload's own bytes, which
     # st.image would decode again (and fail on, for 16-bit PNGs).
-    st.image(picture.preview, caption="Your picture", width=CANVAS_SIDE)
+    st.image(
+        picture.preview,
+        caption="Your picture",
+        width=CANVAS_SIDE,
+        alt="your uploaded picture, turned upright and shrunk",
+    )
     if picture.noisy:
         st.warning(
             "This picture is mostly noise, so what was found in it may not be your digit. "
@@ -154,7 +169,9 @@ def _read_picture(data: bytes) -> Picture:
     return read_image(data)
 
 
-def show_reconstruction(model: Autoencoder, digit: np.ndarray, *, pictures: bool = True) -> None:
+def show_reconstruction(
+    model: Autoencoder, digit: np.ndarray, *, pictures: bool = True, of: str = "your drawing"
+) -> None:
     """The 28x28 input, its reconstruction, the error map, and how unusual the error is.
 
     ``pictures=False``: the live pad already shows the three pictures.
@@ -162,21 +179,22 @@ def show_reconstruction(model: Autoencoder, digit: np.ndarray, *, pictures: bool
     reconstruction = model.reconstruct(digit)
     # One row: a 28x28 array would read as 28 images of 28 pixels.
     error = float(metrics.bce_per_image(digit.reshape(1, -1), reconstruction.reshape(1, -1))[0])
+    quantiles = model.record.get("metrics", {}).get("bce_quantiles")
+    percentile = metrics.percentile_of(error, quantiles) if quantiles else None
     if pictures:
-        images = [
-            enlarge(digit),
-            enlarge(reconstruction),
-            error_map(digit, reconstruction),
-        ]
+        things = f"{_dataset_noun(model)} test images"
+        images = {
+            describe.model_input(of): enlarge(digit),
+            describe.reconstruction(of, error, percentile, things): enlarge(reconstruction),
+            describe.error_map(digit, reconstruction, of): error_map(digit, reconstruction),
+        }
         # One row even on a phone (st.columns would stack or scroll there): a third each.
         with st.container(horizontal=True, gap="small", wrap=False, width=IMAGES_WIDTH):
-            for caption, image in zip(CAPTIONS, images, strict=True):
-                st.container().image(image, caption=caption, width="stretch")
-    quantiles = model.record.get("metrics", {}).get("bce_quantiles")
-    if not quantiles:
+            for caption, (alt, image) in zip(CAPTIONS, images.items(), strict=True):
+                st.container().image(image, caption=caption, width="stretch", alt=alt)
+    if not quantiles or percentile is None:
         st.metric("Reconstruction error (BCE)", f"{error:.3f}")
         return
-    percentile = metrics.percentile_of(error, quantiles)
     median = quantiles[len(quantiles) // 2]
     st.metric(
         "Reconstruction error (BCE)",

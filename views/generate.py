@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from autoencoder import generation, pictures
+from autoencoder import describe, generation, pictures
 from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS
 from autoencoder.data import CLASS_NAMES, Split
@@ -89,12 +89,23 @@ def _samples(test: Split | None, name: str, things: str) -> None:
             left.image(
                 _tiled(_prior_samples(vae, seed)),
                 caption=f"{vae_name}: {vae.latent_dim} numbers drawn from its prior N(0, I)",
+                alt=describe.grid(
+                    f"{SAMPLES} samples of {vae_name}: random codes from its prior, decoded",
+                    SAMPLES,
+                    SAMPLE_COLUMNS,
+                ),
             )
         if plain_name in loaded and test is not None:
             plain = loaded[plain_name]
             right.image(
                 _tiled(_naive_samples(plain, name, seed)),
                 caption=f"{plain_name}: {plain.latent_dim} numbers, each uniform in its test range",
+                alt=describe.grid(
+                    f"{SAMPLES} random codes of {plain_name}, each number uniform in its test "
+                    "range, decoded",
+                    SAMPLES,
+                    SAMPLE_COLUMNS,
+                ),
             )
 
 
@@ -140,6 +151,7 @@ def _map(test: Split | None, name: str) -> None:
         st.image(
             pictures.enlarge(vae.decode(code)),
             caption=f"z = ({code[0]:.2f}, {code[1]:.2f}), decoded",
+            alt=f"{MAP_MODEL}'s image {describe.code(code)}",
         )
     with chart_column:
         if test is not None:
@@ -151,9 +163,15 @@ def _map(test: Split | None, name: str) -> None:
             )
             st.caption(
                 f"The codes of the first {MAP_POINTS:,} test images, coloured by class; the "
-                "cross is your point, the dashed square the grid below."
+                f"cross is your point, at z0 = {code[0]:.2f}, z1 = {code[1]:.2f}; the dashed "
+                "square is the grid below."
             )
-    st.image(_manifold_png(vae), caption=_manifold_caption())
+    size = generation.MANIFOLD_SIZE
+    st.image(
+        _manifold_png(vae),
+        caption=_manifold_caption(),
+        alt=describe.grid(f"{MAP_MODEL}'s decoder's map: a grid of codes, decoded", size**2, size),
+    )
 
 
 def _manifold_caption() -> str:
@@ -247,10 +265,15 @@ def _interpolation(test: Split, things: str) -> None:
         st.image(
             pictures.tile(_path(model, start, end, steps), steps, zoom=2),
             caption=f"{model_name}: {KINDS[model.config.kind].code}",
+            alt=(
+                f"{steps} steps on a straight line through {model_name}'s codes, from "
+                f"{start_label} to {end_label}, decoded"
+            ),
         )
     st.image(
         pictures.tile(generation.cross_fade(start, end, steps), steps, zoom=2),
         caption="Pixels: a plain cross-fade",
+        alt=f"a cross-fade of the pixels in {steps} steps from {start_label} to {end_label}",
     )
 
 

@@ -7,7 +7,7 @@ import hashlib
 import numpy as np
 import streamlit as st
 
-from autoencoder import latent, pictures
+from autoencoder import describe, latent, pictures
 from autoencoder.data import Split
 from autoencoder.latent import LatentStatistics
 from autoencoder.network import Autoencoder
@@ -104,7 +104,11 @@ def _starting_code(
                 st.info("Draw a digit on the **Draw** page first; it will show up here.")
                 return None
             digest = hashlib.sha1(drawing.tobytes()).hexdigest()[:8]
-            st.image(pictures.enlarge(drawing, 4), caption="Your drawing")
+            st.image(
+                pictures.enlarge(drawing, 4),
+                caption="Your drawing",
+                alt="your drawing from the Draw page, 28 by 28 pixels",
+            )
             return model.encode(drawing), f"drawing-{digest}", "your drawing"
         classes = range(len(names))
         with CLASS.linked(links.one_of(classes), default=0) as key:
@@ -143,8 +147,14 @@ def unit_sliders(
                 )
     decoded, original = model.decode(np.stack([code, start]))  # one batched call
     with image_column:
-        st.image(pictures.enlarge(decoded), caption="Decoded from the sliders")
-        st.image(pictures.enlarge(original, 4), caption="The starting code, decoded")
+        st.image(
+            pictures.enlarge(decoded), caption="Decoded from the sliders", alt=describe.code(code)
+        )
+        st.image(
+            pictures.enlarge(original, 4),
+            caption="The starting code, decoded",
+            alt=f"the starting code, {describe.code(start)}",
+        )
         st.button("Reset to the start", icon=":material/restart_alt:", on_click=_reset)
 
 
@@ -177,7 +187,14 @@ def direction_sliders(
             )
     with image_column:
         decoded = model.decode(latent.move(start, stats, offsets))
-        st.image(pictures.enlarge(decoded), caption="Decoded")
+        st.image(
+            pictures.enlarge(decoded),
+            caption="Decoded",
+            alt=(
+                f"the starting code moved along the main directions by "
+                f"{describe.numbers(offsets)} standard deviations, decoded"
+            ),
+        )
         st.button(
             "Reset to the start",
             icon=":material/restart_alt:",
@@ -196,7 +213,14 @@ def _direction_strips(
     st.caption(
         f"Each row: one direction, from -3 to +3 standard deviations ({len(STRIP_STEPS)} steps)."
     )
-    st.image(pictures.tile(model.decode(np.vstack(strips)), len(STRIP_STEPS)))
+    what = (
+        f"the starting code moved along each of the first {count} main directions, "
+        "from -3 to +3 standard deviations, decoded"
+    )
+    st.image(
+        pictures.tile(model.decode(np.vstack(strips)), len(STRIP_STEPS)),
+        alt=describe.grid(what, count * len(STRIP_STEPS), len(STRIP_STEPS)),
+    )
 
 
 def _reset() -> None:
@@ -222,10 +246,17 @@ def _interpolation(
         f"From {start_label} to test image #{end_index} ({names[test.labels[end_index]]}), "
         "along a straight line between their codes, decoded:"
     )
-    st.image(pictures.tile(model.decode(path), steps))
+    end_label = f"test image #{end_index} ({names[test.labels[end_index]]})"
+    st.image(
+        pictures.tile(model.decode(path), steps),
+        alt=f"{steps} codes on a straight line from {start_label} to {end_label}, decoded",
+    )
     st.caption("The same trip in pixel space, a plain cross-fade, for contrast:")
     # From what the starting code looks like, to the end image.
-    st.image(pictures.tile(latent.interpolate(model.decode(start), end_image, steps), steps))
+    st.image(
+        pictures.tile(latent.interpolate(model.decode(start), end_image, steps), steps),
+        alt=f"a cross-fade of the pixels in {steps} steps from {start_label} to {end_label}",
+    )
 
 
 def _map(
@@ -247,7 +278,11 @@ def _map(
     here = latent.project(start, stats)[0]
     plot_column.image(
         _scatter(summary.points, labels, here, names),
-        alt="The test codes on the plane of their two main directions",
+        alt=(
+            f"scatter plot of {len(summary.points)} test codes on the plane of their two main "
+            f"directions, coloured by class; the black star, your start, is at "
+            f"({here[0]:.2f}, {here[1]:.2f})"
+        ),
     )
     plot_column.caption(
         f"Each test image's code, coloured by class. Across: direction 1 "
@@ -255,7 +290,10 @@ def _map(
         f"({stats.explained[1]:.0%}). The black star is your start."
     )
     grid, _, _ = latent.plane_grid(stats, summary.points, size)
-    grid_column.image(pictures.tile(model.decode(grid), size, zoom=2, gap=1))
+    grid_column.image(
+        pictures.tile(model.decode(grid), size, zoom=2, gap=1),
+        alt=describe.grid("codes across the same plane, decoded", size * size, size),
+    )
     grid_column.caption("Codes across the same plane, decoded: the decoder's map of digits.")
 
 
@@ -322,7 +360,11 @@ def _random_codes(model: Autoencoder, stats: LatentStatistics) -> None:
             "Random codes drawn from a Gaussian fitted to the test set's codes, decoded. "
             "A plain autoencoder does not promise these look like digits: see how many do."
         )
-    st.image(pictures.tile(model.decode(codes), 12))
+    drawn = "the prior" if model.config.variational else "a Gaussian fitted to the test codes"
+    st.image(
+        pictures.tile(model.decode(codes), 12),
+        alt=describe.grid(f"{len(codes)} random codes drawn from {drawn}, decoded", len(codes), 12),
+    )
 
 
 if __name__ == "__main__":  # Streamlit runs each page file as __main__

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from autoencoder import metrics, pictures
+from autoencoder import describe, metrics, pictures
 from autoencoder.config import IMAGE_SIDE
 from autoencoder.data import CLASS_NAMES
 from autoencoder.network import Autoencoder
@@ -47,7 +47,7 @@ def samples_page() -> None:
     picker.drop_hidden(how, PICKER)
     indices = picker.pick(test, how, count, testset.class_names(model), PICKER)
 
-    errors = _grid(model, indices)
+    errors = _grid(model, indices, "The picked test images")
     st.caption(
         f"Test images {', '.join(str(index) for index in indices)}: mean BCE {errors.mean():.4f}"
     )
@@ -58,10 +58,10 @@ def samples_page() -> None:
     order = computations.ranked_test_images(model, name)
     for caption, chosen in (("Best", order[:count]), ("Worst", order[::-1][:count])):
         st.caption(caption)
-        _grid(model, chosen)
+        _grid(model, chosen, f"The {count} {caption.lower()}-rebuilt test images")
 
 
-def _grid(model: Autoencoder, indices: np.ndarray) -> np.ndarray:
+def _grid(model: Autoencoder, indices: np.ndarray, what: str) -> np.ndarray:
     """Show test images above their reconstructions, each with its error; return the errors."""
     chosen = tuple(int(index) for index in indices)
     picture, errors = _grid_picture(model, model.config.dataset, chosen)
@@ -69,7 +69,10 @@ def _grid(model: Autoencoder, indices: np.ndarray) -> np.ndarray:
     st.image(
         picture,
         width="content",
-        alt=f"Test images {', '.join(map(str, chosen))} above their reconstructions",
+        alt=(
+            f"{what}, numbers {describe.numbers(chosen, 0)}, above their reconstructions; "
+            f"{describe.errors(errors)}"
+        ),
     )
     return errors
 

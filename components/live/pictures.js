@@ -43,14 +43,20 @@ function paintGrey(canvas, values) {
   });
 }
 
-// Reconstruction minus input: extra ink glows red, missing ink blue; the square root lifts small errors.
+// Reconstruction minus input: extra ink glows orange, missing ink sky blue (Okabe and Ito's
+// colour-blind-safe pair, as autoencoder/pictures.py's error_map); the square root lifts small errors.
+const TOO_MUCH_INK = [230, 159, 0];
+const TOO_LITTLE_INK = [86, 180, 233];
+
+function errorColour(original, reconstruction) {
+  const difference = Math.fround(Math.fround(reconstruction) - Math.fround(original));
+  const added = Math.fround(Math.sqrt(Math.min(Math.max(difference, 0), 1)));
+  const lost = Math.fround(Math.sqrt(Math.min(Math.max(-difference, 0), 1)));
+  return TOO_MUCH_INK.map((much, c) => Math.trunc(Math.min(added * much + lost * TOO_LITTLE_INK[c], 255)));
+}
+
 function paintError(canvas, original, reconstruction) {
-  paint(canvas, (p) => {
-    const difference = reconstruction[p] - original[p];
-    const added = Math.sqrt(Math.min(Math.max(difference, 0), 1));
-    const lost = Math.sqrt(Math.min(Math.max(-difference, 0), 1));
-    return [byte(added), byte(0.25 * (added + lost)), byte(lost)];
-  });
+  paint(canvas, (p) => errorColour(original[p], reconstruction[p]));
 }
 
 // Tell whoever listens (tests, benchmarks/browser_latency.py) that a new picture is up.

@@ -1,0 +1,83 @@
+"""No WCAG 2.2 AA violation (axe-core) in the app's own content, on every page and mode,
+with the default model and with a VAE; what Streamlit's own frame gets wrong is listed."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from benchmarks.browser import wait_until_idle
+from tests.browser import axe
+from tests.browser.conftest import assert_no_exception
+
+pytestmark = pytest.mark.browser
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+# Each page's modes, as the URL names them (views/links.py); a page not listed here is
+# checked as it opens, so a page added to app.py's navigation is checked at once.
+MODES = {
+    "draw": ("input=draw", "input=upload-a-picture"),
+    "samples": ("mode=at-random", "mode=by-class", "mode=by-index"),
+    "latent": (
+        "mode=sliders", "mode=main-directions", "mode=interpolate", "mode=map",
+        "mode=random-codes", "from=a-class-average", "from=my-drawing",
+    ),
+    "denoise": ("noise=gaussian", "noise=masking", "noise=salt-and-pepper", "image=my-drawing"),
+    "generate": ("view=samples", "view=the-2-number-map", "view=interpolate"),
+    "compare": (
+        "inputs=at-random", "inputs=by-class", "inputs=by-index",
+        "inputs=worst-of-the-first-model", "inputs=my-drawing",
+    ),
+}  # fmt: skip
+MODELS = ("", "model=vae-32")  # the default model, and a VAE
+# Streamlit's own elements whose violations the app cannot fix, and why (the README's list).
+FRAME: dict[str, str] = {}
+
+
+def pages() -> list[str]:
+    """The URL path of each page of app.py's navigation, in its order ("" for the default)."""
+    found = []
+    for call in ast.walk(ast.parse(APP.read_text())):
+        if isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "Page":
+            (path,) = call.args[:1]
+            assert isinstance(path, ast.BinOp) and isinstance(path.right, ast.Constant)
+            default = any(k.arg == "default" and k.value.value for k in call.keywords)  # type: ignore[attr-defined]
+            found.append("" if default else Path(path.right.value).stem)
+    return found
+
+
+def visits() -> list[str]:
+    urls = []
+    for page in pages():
+        for mode in MODES.get(page or "draw", ("",)):
+            for model in MODELS:
+                query = "&".join(part for part in (mode, model) if part)
+                urls.append(f"/{page}" + (f"?{query}" if query else ""))
+    return urls
+
+
+def settle(page) -> None:
+    """Until the page's reruns are over: the live component reports, and the page reruns."""
+    page.locator('[data-testid="stApp"]').wait_for()
+    wait_until_idle(page)
+    page.wait_for_timeout(1500)
+    wait_until_idle(page)
+
+
+def test_pages_are_read_from_the_navigation():
+    found = pages()
+    assert found[0] == "" and {"inside", "handwriting", "samples", "train"} <= set(found)
+
+
+@pytest.mark.parametrize("path", visits())
+def test_no_violation_in_the_apps_content(page, app_url, path):
+    page.goto(app_url + path)
+    settle(page)
+    assert_no_exception(page)
+    found = axe.violations(page, path, FRAME)
+    for violation in found:
+        print(("  in Streamlit's frame: " if violation.frame else "") + str(violation))
+    own = [violation for violation in found if violation.frame is None]
+    assert not own, f"axe {axe.axe_version()} on {path}:\n" + "\n".join(map(str, own))
