@@ -492,7 +492,12 @@ def _compare(own: Autoencoder) -> None:
         "default": default.reconstruct(images),
         "yours": own.reconstruct(images),
     }
-    st.image(pictures.tile(np.concatenate(list(rows.values())), len(indices)))
+    errors = {label: float(np.mean((rows[label] - images) ** 2)) for label in ("default", "yours")}
+    st.image(
+        pictures.tile(np.concatenate(list(rows.values())), len(indices)),
+        alt=f"{len(indices)} test images above the default model's reconstructions (mean "
+        f"squared error {errors['default']:.4f}) and yours ({errors['yours']:.4f})",
+    )
     st.caption("Rows: the original test images, the default model's reconstructions, yours.")
     table = "| | model | code size | test BCE | MSE | PSNR |\n|---|---|---:|---:|---:|---:|\n"
     for label, model in (("default", default), ("yours", own)):
