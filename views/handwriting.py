@@ -16,7 +16,7 @@ from views.session import Teaching, Written
 CANVAS_SIDE = 280  # as the Draw page's: 10x the model's 28 px
 STROKE_WIDTH = 20  # the Draw page's "Medium" brush
 POLL_SECONDS = 1.0
-CANVAS_KEY = "handwriting_canvas_generation"  # bumped: the canvas starts afresh
+CANVAS_KEY = session.HANDWRITING_CANVAS_KEY  # bumped: the canvas starts afresh
 
 
 def handwriting_page() -> None:

@@ -50,6 +50,7 @@ LATENT_SEED = "latent_random_seed"
 GENERATE_SEED = "generate_seed"
 SLIDER_GENERATION_KEY = "latent_reset"  # bumping it gives the sliders fresh keys: a reset
 CANVAS_GENERATION_KEY = "canvas_generation"  # bumping it gives the canvas a fresh key: cleared
+HANDWRITING_CANVAS_KEY = "handwriting_canvas_generation"  # the same, for the handwriting page
 THRESHOLD_MODEL_KEY = "detect_threshold_model"  # the fingerprint of the threshold's model
 
 # Widgets whose value code reads or sets outside their own call.
