@@ -28,6 +28,7 @@ MIDDLE = (0.05, 0.95)  # "mostly between": each set's middle 90%, in the charts'
 # In and out differ in hue and lightness (indigo, orange: apart for every colour vision),
 # in the bars' outline (solid, dashed) and by name in the legend. Text on white is 4.5:1+.
 IN_COLOUR, OUT_COLOUR, MARK_COLOUR = "#4338ca", "#c2410c", "#b91c1c"
+TEXT_COLOUR = "#374151"  # the charts' axis words: Vega's grey (#888) is 3.5:1 on white
 SCALES = ("Log", "Linear")  # of the histogram's axis, for the error (the only positive score)
 NAMES = {
     "error": "Reconstruction error",
@@ -355,7 +356,7 @@ def _histogram_chart(
         scale=alt.Scale(type="log" if log else "linear", zero=False, nice=False),
         title=f"{NAMES[summary.score].lower()} (bits per pixel{', log scale' if log else ''})",
     )
-    legend = alt.Legend(orient="top", title=None, labelColor="#1f2937")
+    legend = alt.Legend(orient="top", title=None)
     bars = (
         alt.Chart(frame)
         .mark_rect(opacity=0.5, strokeWidth=1.5)  # a rect from (from, 0) to (to, share)
@@ -392,7 +393,7 @@ def _histogram_chart(
         height=320,
         description=_histogram_words(found, summary, summary.rates(threshold), drawn),
     )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(_legible(chart), width="stretch")
 
 
 def _mark(at: float, what: str, *, dashed: bool, line: int) -> alt.LayerChart:
@@ -483,7 +484,14 @@ def _roc_chart(found: ModelDetection, summary: ScoreSummary, at: detection.Rates
         title=f"ROC curve, area {summary.auc:.4f}",
         description=_roc_words(found, summary, at),
     )
-    st.altair_chart(chart, width="stretch")
+    st.altair_chart(_legible(chart), width="stretch")
+
+
+def _legible(chart: alt.LayerChart) -> alt.LayerChart:
+    """Axis and legend words dark enough to read (4.5:1 or more on white)."""
+    return chart.configure_axis(labelColor=TEXT_COLOUR, titleColor=TEXT_COLOUR).configure_legend(
+        labelColor=TEXT_COLOUR
+    )
 
 
 def _roc_words(found: ModelDetection, summary: ScoreSummary, at: detection.Rates) -> str:

@@ -7,6 +7,7 @@ import time
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from autoencoder import detection_summary
 from tests.browser.conftest import ARTIFACTS, assert_no_exception
 
 pytestmark = pytest.mark.browser
@@ -77,4 +78,26 @@ def test_moving_the_threshold_moves_the_rates_and_the_marks(page: Page, app_url:
     changed_picture(histogram, before)
     settled_picture(histogram)
     page.screenshot(path=ARTIFACTS / "detect.png", full_page=True)
+    assert_no_exception(page)
+
+
+def test_a_clothes_model_and_a_score_from_a_link_show_their_auc(page: Page, app_url: str):
+    shipped = detection_summary.read("fashion-conv-32")
+    if shipped is None:
+        pytest.skip("fashion-conv-32 is not in assets/zoo/detection.json")
+    page.set_viewport_size(TALL)
+    page.goto(f"{app_url}/detect?detector=fashion-conv-32&score=complexity")
+    auc = page.locator('[data-testid="stMetric"]').first
+    expect(auc).to_contain_text(f"{shipped.scores['complexity'].auc:.4f}", timeout=120_000)
+    expect(page.get_by_text("Is it a piece of clothing?")).to_be_visible()
+    expect(page.locator('[data-testid="stTable"]')).to_contain_text("clothes → digits")
+    histogram = page.locator('[data-testid="stVegaLiteChart"]').first
+    before = settled_picture(histogram)
+    page.get_by_role("radio", name="Reconstruction error", exact=True).click()  # fails here
+    expect(auc).to_contain_text(f"{shipped.scores['error'].auc:.4f}", timeout=60_000)
+    expect(page.get_by_text("Reconstruction error fails here.")).to_be_visible()
+    changed_picture(histogram, before)
+    assert "score=" not in page.url  # the default score leaves the link
+    settled_picture(histogram)
+    page.screenshot(path=ARTIFACTS / "detect-clothes.png", full_page=True)
     assert_no_exception(page)
