@@ -113,6 +113,16 @@ class ModelDetection:
     def caption(self) -> str:
         return f"in: {DATASET_LABELS[self.inside]}, out: {DATASET_LABELS[self.outside]}"
 
+    def explanation(self, score: str) -> str:
+        """``score``'s figures in words, and why it fails if it does; a model that is its own
+        background gets a ratio of zero for every image, which ranks nothing."""
+        if score == "ratio" and self.name == self.background:
+            return (
+                f"AUC {self.scores[score].auc:.3f}: {self.name} is its own background, so the "
+                "ratio is zero for every image and tells nothing apart."
+            )
+        return self.scores[score].explanation
+
 
 def summarize(
     name: str,

@@ -87,3 +87,13 @@ def test_the_shipped_file_reads_whole_in_the_zoos_order():
     assert names.index("conv-32") < names.index("fashion-conv-32")
     for item in items:
         assert set(item.scores) == set(detectors.SCORES), item.name
+
+
+def test_a_model_that_is_its_own_background_says_its_ratio_tells_nothing():
+    scores = {**INSIDE, "ratio": np.zeros(400)}, {**OUTSIDE, "ratio": np.zeros(300)}
+    item = detection_summary.from_scores("fashion-pca-8", "fashion_mnist", *scores)
+    assert item.background == "fashion-pca-8" and item.scores["ratio"].auc == 0.5
+    assert "its own background" in item.explanation("ratio")
+    assert item.explanation("error") == item.scores["error"].explanation
+    other = detection_summary.from_scores("mine", "fashion_mnist", *scores)
+    assert "its own background" not in other.explanation("ratio")

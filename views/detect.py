@@ -117,7 +117,8 @@ def detect_page() -> None:
             border=True,
         )
     st.markdown(
-        f"**{NAMES[score]} {'fails' if summary.fails else 'works'} here.** {summary.explanation}"
+        f"**{NAMES[score]} {'fails' if summary.fails else 'works'} here.** "
+        + found.explanation(score)
     )
 
     drawn = _drawing_score(model, score)
@@ -283,14 +284,20 @@ def _slider_range(summary: ScoreSummary) -> tuple[float, float]:
 
 
 def _drawing_score(model: Autoencoder, score: str) -> float | None:
-    """The visitor's drawing's value of ``score`` under ``model`` (None: nothing drawn)."""
+    """The visitor's drawing's value of ``score`` under ``model`` (None: nothing drawn, or
+    the ratio's background is not built, which the page then says)."""
     drawing = session.drawing()
     if drawing is None:
         return None
     image = np.asarray(drawing).reshape(1, -1)
     background = _background(model.config.dataset) if score == "ratio" else None
-    if score == "ratio" and background is None:
-        return None  # not offered then (the shipped file's ratio outlived its background)
+    if score == "ratio" and background is None:  # the shipped figures outlived the zoo build
+        st.markdown(
+            f"Your drawing's likelihood ratio needs the background model "
+            f"{detectors.BACKGROUND[model.config.dataset]}, which this copy of the app has not "
+            "built: choose another score to place it."
+        )
+        return None
     values = detectors.combine(
         detectors.error_bits(model, image),
         np.zeros(1) if background is None else detectors.error_bits(background, image),
@@ -303,10 +310,11 @@ def _verdict(
     drawn: float | None, threshold: float, summary: ScoreSummary, score: str, ours: Words
 ) -> None:
     if drawn is None:
-        st.markdown(
-            f"Draw something on the **Draw** page, {ours.one} or not, to see it placed on the "
-            "histogram with a verdict."
-        )
+        if session.drawing() is None:
+            st.markdown(
+                f"Draw something on the **Draw** page, {ours.one} or not, to see it placed on "
+                "the histogram with a verdict."
+            )
         return
     figures = (
         f"its {NAMES[score].lower()} {drawn:.3f} is "
@@ -536,7 +544,7 @@ def _auc_table(name: str, found: ModelDetection, scored_here: bool) -> None:
         failing = [score for score, figures in item.scores.items() if figures.fails]
         working = [NAMES[score].lower() for score in item.scores if score not in failing]
         line = f"- **{item.name}, {ours.plural} → {theirs.plural}:** " + (
-            " ".join(f"{NAMES[score]} fails: {item.scores[score].explanation}" for score in failing)
+            " ".join(f"{NAMES[score]} fails: {item.explanation(score)}" for score in failing)
             or "no score fails."
         )
         if failing and working:

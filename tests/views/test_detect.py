@@ -248,12 +248,33 @@ def test_your_own_model_is_scored_here_with_every_score():
 def test_without_its_background_your_model_has_no_ratio_and_says_why(monkeypatch):
     monkeypatch.setitem(detectors.BACKGROUND, "mnist", "not-built")
     app = open_app(PAGE, own_model=random_model(Config(hidden_units=(16,), latent_dim=2)))
+    app.segmented_control(key="detect_score").set_value("ratio").run()  # a zoo model's
     app.selectbox(key="detect_model").set_value("your model").run()
+    assert app.segmented_control(key="detect_score").value == "error"  # the ratio is gone
     assert not app.exception
     offered = app.segmented_control(key="detect_score").options
     assert offered == ["Reconstruction error", "Complexity-corrected"]
     assert "needs the background model not-built" in said(app)
     assert app.table[0].value.iloc[0]["Likelihood ratio"] == "n/a"
+
+
+def test_a_drawings_ratio_without_its_background_says_why(monkeypatch):
+    monkeypatch.setitem(detectors.BACKGROUND, "mnist", "not-built")  # the file still has it
+    app = open_link(PAGE, {"score": "ratio"})
+    assert "Draw something" in said(app)
+    app = open_app(PAGE, drawing=a_test_image("mnist"))
+    app.segmented_control(key="detect_score").set_value("ratio").run()
+    assert not app.exception and not (app.success or app.warning)
+    assert "needs the background model not-built" in said(app)
+    assert "Draw something" not in said(app)
+
+
+def test_a_zoo_model_the_shipped_file_misses_is_scored_here(monkeypatch):
+    monkeypatch.setattr(detection_summary, "read", lambda name, folder=None: None)
+    app = open_app(PAGE)
+    assert not app.exception
+    assert "Scored here, on 10,000 digits and 10,000 clothes" in said(app)
+    assert float(rates(app)[0]) > 0.99  # dense-32's error: digits against clothes
 
 
 def test_a_clothes_model_of_your_own_is_offered_and_speaks_of_clothes():
