@@ -11,6 +11,7 @@ from autoencoder.handwriting import MAX_DIGITS, MIN_PER_DIGIT
 from autoencoder.network import Autoencoder
 from autoencoder.preprocess import ImageError, canvas_to_ink, to_mnist
 from views import canvas, computations, runs, session, sidebar, testset
+from views.labels import count
 from views.session import Teaching, Written
 
 CANVAS_SIDE = 280  # as the Draw page's: 10x the model's 28 px
@@ -114,7 +115,7 @@ def _errors(model: Autoencoder, written: tuple[Written, ...]) -> None:
     rebuilt = model.reconstruct(images)
     errors = np.mean((rebuilt - images) ** 2, axis=1)
     typical = _typical_test_error(model)
-    st.subheader(f"Your {len(written)} digits, rebuilt")
+    st.subheader(f"Your {count(len(written), 'digit')}, rebuilt")
     labels = ", ".join(
         f"#{n + 1} a {item.digit} ({error:.4f})"
         for n, (item, error) in enumerate(zip(written, errors, strict=True))

@@ -98,10 +98,11 @@ def test_writing_twenty_digits_and_teaching_them_lowers_their_error(page, app_ur
         digit = n % 10
         page.get_by_role("heading", name=f"Draw a {digit}").wait_for()
         draw(page, digit)
+        page.wait_for_timeout(600)  # a hand lifts the pen, then clicks: the last stroke is sent
         keep = page.get_by_role("button", name=f"Keep this {digit}")
         expect(keep).to_be_enabled(timeout=30_000)  # once the canvas has sent its strokes
         keep.click()
-        page.get_by_text(f"Your {n + 1} digits, rebuilt").wait_for()
+        page.get_by_text(f"Your {n + 1} digit{'s' if n else ''}, rebuilt").wait_for()
     page.get_by_text("Your worst is").wait_for()
     assert_no_exception(page)
     page.get_by_role("button", name="Teach it my handwriting").click()
