@@ -184,3 +184,14 @@ def test_teaching_the_default_model_lowers_its_error_on_the_held_out_digits():
     assert figures.own_after < figures.own_before
     assert abs(figures.mnist_after - figures.mnist_before) < 0.1 * figures.mnist_before
     assert "Before and after, on the digits it did not see" in texts(app.subheader)
+
+
+@pytest.mark.parametrize("name", ["code-of-1", "all-dead", "vae", "dense-bounds"])
+def test_edge_models_rebuild_the_digits_without_an_exception(name):
+    from tests.views.test_edge_models import EDGE_MODELS
+
+    app = open_app(PAGE, own_model=EDGE_MODELS[name]())
+    app.session_state[HANDWRITING_KEY] = digits(TWO_OF_EACH)
+    app.run()
+    assert not app.exception, [error.value for error in app.exception]
+    assert "Your worst is" in texts(app.markdown)
