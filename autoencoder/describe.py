@@ -51,9 +51,9 @@ def error_map(original: np.ndarray, rebuilt: np.ndarray, of: str = "the input") 
     darker = int((difference > INK_CHANGE).sum())
     lighter = int((difference < -INK_CHANGE).sum())
     if darker == lighter == 0:
-        return f"error map: the reconstruction matches {of} at every pixel"
+        return f"error map: no pixel differs from {of}"
     return (
-        f"error map of the reconstruction against {of}: {darker} of {difference.size} pixels "
+        f"error map against {of}: {darker} of {difference.size} pixels "
         f"have too much ink (shown orange, +), {lighter} too little (shown blue, -)"
     )
 

@@ -87,7 +87,7 @@ const deep = (selector, root = document) => root.querySelector(selector)
 const decoded = () => {
     const server = figure('Decoded from the sliders');
     if (server) return server.querySelector('img').src;
-    const live = deep("canvas[aria-label='Decoded from the sliders']");
+    const live = deep("canvas[aria-label^='Decoded from the sliders']");
     return live ? live.toDataURL() : null;
 };
 const shown = text => document.querySelector('[data-testid=stMain]').innerText.includes(text);

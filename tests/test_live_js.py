@@ -14,7 +14,17 @@ from typing import Any
 import numpy as np
 import pytest
 
-from autoencoder import denoising, detection, export, generation, inside, metrics, pictures, zoo
+from autoencoder import (
+    denoising,
+    describe,
+    detection,
+    export,
+    generation,
+    inside,
+    metrics,
+    pictures,
+    zoo,
+)
 from autoencoder.artifact import ModelLoadError
 from autoencoder.network import Autoencoder
 from autoencoder.noise import KINDS, corrupt_portable, uniforms
@@ -131,6 +141,27 @@ def test_the_error_map_is_painted_as_the_server_paints_it():
     )
     want = pictures.error_map(original, reconstruction, zoom=1).reshape(-1, 3)
     assert np.abs(np.array(got) - want).max() <= 1  # float rounding at a byte's edge
+
+
+def test_the_live_pictures_are_described_in_the_server_s_words():
+    rng = np.random.default_rng(8)
+    original, rebuilt = rng.random((2, 784))
+    code = rng.normal(size=6)
+    quantiles = np.sort(rng.random(11) * 0.2)
+    scores = [0.0, 0.05, 0.1, 0.3]
+    got = run_js(
+        """([original, rebuilt, code, quantiles, scores]) => [
+            describeCode(code), describeCode(code.slice(0, 2)),
+            describeErrorMap(original, rebuilt, "your drawing"),
+            scores.map((score) => percentileOf(score, quantiles)),
+            describeReconstruction("your drawing", 0.0721, 23.4, "MNIST test images"),
+        ]""",
+        [original.tolist(), rebuilt.tolist(), code.tolist(), quantiles.tolist(), scores],
+    )
+    assert got[0] == describe.code(code) and got[1] == describe.code(code[:2])
+    assert got[2] == describe.error_map(original, rebuilt, "your drawing")
+    np.testing.assert_allclose(got[3], [metrics.percentile_of(s, quantiles) for s in scores])
+    assert got[4] == describe.reconstruction("your drawing", 0.0721, 23.4, "MNIST test images")
 
 
 def test_the_denoise_view_spoils_and_scores_as_the_server_does():

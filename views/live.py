@@ -23,15 +23,19 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from autoencoder import export, latent, preprocess
-from autoencoder.config import IMAGE_SIDE, INPUT_DIM
+from autoencoder import export, inside, latent, preprocess
+from autoencoder.config import DATASET_LABELS, IMAGE_SIDE, INPUT_DIM
 from autoencoder.latent import LatentStatistics
 from autoencoder.network import Autoencoder
 from views import session
 
 COMPONENT_DIR = Path(__file__).resolve().parent.parent / "components" / "live"
 # One module, in this order: the last file's default export is the component.
-SCRIPTS = ("network.js", "preprocess.js", "pictures.js", "explore.js", "draw.js", "main.js")
+SCRIPTS = (
+    "network.js", "preprocess.js", "metrics.js", "pictures.js", "explore.js", "draw.js", "main.js",
+)  # fmt: skip
+# The layers view (views/inside.py): its drawing pad and itself, loaded before main.js.
+SCRIPTS = (*SCRIPTS[:-1], "pad.js", "layers.js", SCRIPTS[-1])
 UNIT_COLUMNS = 4
 PREPROCESS = {
     "box": preprocess.DIGIT_BOX,
@@ -133,12 +137,45 @@ def drawing_pad(
         "captions": captions,
         "hint": hint,
         "preprocess": PREPROCESS,
+        # For the reconstruction's text alternative, in the words of autoencoder/describe.py.
+        "quantiles": model.record.get("metrics", {}).get("bce_quantiles"),
+        "things": f"{DATASET_LABELS[model.config.dataset].split()[0]} test images",
     }
 
     def changed() -> None:
         on_change(_digit(st.session_state[key].get("drawing")))
 
     result = _mount(model, "draw", key, view, on_drawing_change=changed)
+    if result is None:
+        return None
+    return Pad(_digit(result.get("drawing")))
+
+
+def layers(
+    model: Autoencoder,
+    brushes: Mapping[str, int],
+    brush: str,
+    *,
+    side: int,
+    hint: str,
+    start: np.ndarray | None,
+    paint_steps: np.ndarray,
+    start_id: str,
+) -> Pad | None:
+    """Every layer's outputs, live while the visitor draws on a pad beside them (from
+    ``start`` until the first stroke); None if not live (the page draws the server's)."""
+    key = f"live-layers-{start_id}-{model.fingerprint}"
+    view = {
+        "side": side,
+        "brushes": dict(brushes),
+        "brush": brush,
+        "hint": hint,
+        "preprocess": PREPROCESS,
+        "start": None if start is None else np.asarray(start, dtype=float).ravel().tolist(),
+        "paint_steps": np.asarray(paint_steps, dtype=float).tolist(),
+    }
+    extras = inside.payload_extras(model)
+    result = _mount(model, "layers", key, view, extras=extras, on_drawing_change=_nothing)
     if result is None:
         return None
     return Pad(_digit(result.get("drawing")))
@@ -158,19 +195,31 @@ def _explore(
 
 
 def _mount(
-    model: Autoencoder, view: str, key: str, spec: dict[str, Any], **callbacks: Callable[[], None]
+    model: Autoencoder,
+    view: str,
+    key: str,
+    spec: dict[str, Any],
+    extras: Mapping[str, Any] | None = None,
+    **callbacks: Callable[[], None],
 ) -> Mapping[str, Any] | None:
-    """The component; its state once this browser is known to run it, else None."""
+    """The component; its state once this browser is known to run it, else None.
+
+    ``extras`` go with the weights (a VAE's spread for the layers view): a payload
+    of its own, held under its own name, since another view may hold the model without.
+    """
     held = session.live_held()
+    fingerprint = model.fingerprint + ("+extras" if extras else "")
     try:
-        payload = export.payload(model) if model.fingerprint not in held else None
+        payload = export.payload(model) if fingerprint not in held else None
     except export.UnsupportedModelError as error:
         st.caption(f"This model runs on the server only ({error}).")
         return None
+    if payload is not None and extras:
+        payload = {**payload, **extras, "fingerprint": fingerprint}
     data = {
         "view": view,
         "spec": key,
-        "fingerprint": model.fingerprint,
+        "fingerprint": fingerprint,
         "held": held,
         "active": bool(held),
         "payload": payload,

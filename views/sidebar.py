@@ -15,6 +15,15 @@ if TYPE_CHECKING:  # a job exists only once a run was started (views/train.py im
     from autoencoder.jobs import TrainingJob
 
 
+# Streamlit marks a focused page link only by a faint grey background: a ring that shows
+# (WCAG 2.4.7), in the theme's primary colour, drawn inside so the sidebar does not clip it.
+FOCUS_RING = """<style>
+[data-testid="stSidebarNav"] a:focus-visible {
+  outline: 2px solid var(--primary-color, #4f46e5); outline-offset: -2px;
+}
+</style>"""
+
+
 def chosen_model() -> Autoencoder | None:
     """The model the sidebar's picker names (a zoo model or this session's own), shown in
     the sidebar; None once an error is on screen.
@@ -23,6 +32,7 @@ def chosen_model() -> Autoencoder | None:
     to the default.
     """
     own = session.own_model()
+    st.html(FOCUS_RING)
     with st.sidebar:
         choice = models.picker(has_own=own is not None)
     if choice == models.OWN and own is not None:

@@ -17,6 +17,7 @@ function createExplore(root, data, setStateValue) {
   const pictures = element(layout, "div", "pictures");
   const decoded = figure(pictures, data.decoded_caption, "large");
   const start = data.start ? figure(pictures, "The starting code, decoded", "small") : null;
+  const say = liveRegion(pictures);
   const reset = element(pictures, "button", "reset");
   reset.type = "button";
   reset.textContent = "Reset to the start";
@@ -83,14 +84,21 @@ function createExplore(root, data, setStateValue) {
     announceFrame(root, state.inputTime);
   }
 
+  // When a thumb is let go (a key press counts): the picture's label follows, read out politely.
   function commit() {
-    setStateValue("code", Array.from(code()));
+    const now = Array.from(code());
+    setStateValue("code", now);
+    const words = describeCode(now);
+    describeCanvas(decoded, `${data.decoded_caption}: ${words}`); // the caption first (2.5.3)
+    say(`Decoded picture updated: ${words}.`);
   }
 
   return {
     setModel(model) {
       state.model = model;
       if (start) paintGrey(start, decode(model, data.start));
+      if (start) describeCanvas(start, `The starting code, decoded: ${describeCode(data.start)}`);
+      describeCanvas(decoded, `${data.decoded_caption}: ${describeCode(Array.from(code()))}`);
       draw();
     },
   };

@@ -65,3 +65,59 @@ function announceFrame(root, inputTime) {
     new CustomEvent("live-frame", { bubbles: true, composed: true, detail: { input: inputTime, drawn: performance.now() } }),
   );
 }
+
+// For screen readers (any view may call these): a canvas' text alternative, and a polite
+// live region that reads out what a view says once an action ends (never on every frame).
+function describeCanvas(canvas, text) {
+  canvas.setAttribute("role", "img");
+  canvas.setAttribute("aria-label", text);
+}
+
+function liveRegion(parent) {
+  const region = document.createElement("p");
+  region.className = "visually-hidden";
+  region.setAttribute("role", "status");
+  region.setAttribute("aria-live", "polite");
+  parent.append(region);
+  return (text) => {
+    region.textContent = text;
+  };
+}
+
+// The words of autoencoder/describe.py, for the live pictures.
+const INK_CHANGE = 0.1;
+
+function describeCode(values) {
+  const named = Array.from(values.slice(0, 4), (value, unit) => `z${unit} = ${value.toFixed(2)}`);
+  const rest = values.length - 4;
+  return `decoded from code ${named.join(", ")}` + (rest > 0 ? ` and ${rest} more numbers` : "");
+}
+
+function describeReconstruction(of, error, percentile, things) {
+  const figures = `error ${error.toFixed(3)}` + (percentile === null ? "" : `, worse than ${percentile.toFixed(0)}% of ${things}`);
+  return `the model's reconstruction of ${of} (${figures})`;
+}
+
+function describeErrorMap(original, rebuilt, of) {
+  let darker = 0;
+  let lighter = 0;
+  for (let p = 0; p < original.length; p++) {
+    const difference = rebuilt[p] - original[p];
+    if (difference > INK_CHANGE) darker++;
+    else if (difference < -INK_CHANGE) lighter++;
+  }
+  if (darker === 0 && lighter === 0) return `error map: no pixel differs from ${of}`;
+  return `error map against ${of}: ${darker} of ${original.length} pixels have too much ink (shown orange, +), ${lighter} too little (shown blue, -)`;
+}
+
+// Where ``value`` falls (0-100) among evenly spaced quantiles, as metrics.percentile_of.
+function percentileOf(value, quantiles) {
+  if (!quantiles || !quantiles.length) return null;
+  const last = quantiles.length - 1;
+  if (value <= quantiles[0]) return 0;
+  if (value >= quantiles[last]) return 100;
+  let i = 0;
+  while (quantiles[i + 1] < value) i++;
+  const span = quantiles[i + 1] - quantiles[i];
+  return (100 * (i + (span > 0 ? (value - quantiles[i]) / span : 0))) / last;
+}

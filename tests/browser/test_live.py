@@ -206,7 +206,7 @@ def test_without_the_live_script_the_server_draws_the_pictures(server_page, app_
 def test_the_decoded_picture_follows_a_dragged_slider(page, app_url, console_errors, sent_frames):
     page.goto(app_url)  # opened at /latent, Streamlit first asks /latent/_stcore/...: two 404s
     page.get_by_role("link", name="Explore the code").click()
-    decoded = page.locator("canvas[aria-label='Decoded from the sliders']")
+    decoded = page.locator("canvas[aria-label^='Decoded from the sliders']")
     decoded.wait_for()
     before = canvas_ink(page, "Decoded from the sliders")
     slider = page.locator(".live input[type=range]").nth(3)
@@ -235,7 +235,7 @@ def test_the_decoded_picture_follows_a_dragged_slider(page, app_url, console_err
     page.screenshot(path=ARTIFACTS / "view-latent-live.png", full_page=True)
 
     page.get_by_text("Main directions").click()
-    page.locator("canvas[aria-label='Decoded']").wait_for()
+    page.locator("canvas[aria-label^='Decoded:']").wait_for()
     expect(page.locator(".live input[type=range]")).to_have_count(5)
     page.get_by_text("Each row: one direction").wait_for()  # the strips, from the server
     assert_no_exception(page)
