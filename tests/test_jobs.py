@@ -697,3 +697,11 @@ def test_a_model_of_a_visitors_file_names_it_in_its_record(tiny_npz):
     assert model.config.dataset == "custom"
     assert model.record["dataset"]["name"] == "custom"
     assert model.record["dataset"]["label"] == "mine.npz"
+
+
+def test_a_run_on_a_visitors_file_paces_no_estimate(monkeypatch, tmp_path):
+    monkeypatch.setattr(supervisor, "_supervisor", supervisor._Supervisor())
+    config = Config(hidden_units=(64,), latent_dim=32, epochs=5, dataset="custom")
+    job = finished_job(tmp_path / "custom", config, [9.0, 1.0, 1.5], 10_000)
+    assert job.timing() is None
+    job.cleanup()

@@ -233,7 +233,9 @@ def _start_button(config: Config, train_limit: int, training: bool) -> None:
     if unavailable is not None:
         st.info(unavailable)
     else:
-        _estimate(config, train_limit)
+        # A file of one's own may hold fewer images than the slider asks for: it trains on all.
+        images = min(train_limit, own_data.train_images) if own_data else train_limit
+        _estimate(config, images)
     if not clicked or training:  # one run per session, even if a click was forged
         return
     try:

@@ -169,8 +169,11 @@ class TrainingJob:
         """This run's pace, in the zoo manifest's shape; None without two epochs to time.
 
         Epoch 1 is timed apart: tracing and compiling in it would inflate the
-        pace of a short run many times over.
+        pace of a short run many times over. A run on a visitor's own file is not
+        timed: it may hold fewer images than the run asked for.
         """
+        if self.config.dataset == CUSTOM:  # a visitor's file: its size is not train_images
+            return None
         seconds = [report.get("seconds") for report in self.epochs()]
         if not self.train_images or not all(isinstance(s, (int, float)) for s in seconds):
             return None
