@@ -82,3 +82,25 @@ def test_the_child_refuses_a_bad_digits_file_in_one_line(tmp_path, capsys, tiny_
                  "--data", str(tiny_npz), "--out", str(tmp_path / "out")]  # fmt: skip
     assert handwriting.main(arguments) == 1
     assert capsys.readouterr().err.startswith("error: not a file of digits")
+
+
+def test_the_server_side_never_imports_tensorflow():
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys\n"
+        "import numpy as np\n"
+        "from autoencoder import handwriting\n"
+        "from tests.conftest import random_model\n"
+        "model = random_model()\n"
+        "held = np.zeros((2, 784), np.float32)\n"
+        "handwriting.before_after(model, model, held)\n"
+        "handwriting.digits_npz(held, [1, 2])\n"
+        "ink, blank = np.ones((2, 784), np.uint8), np.zeros((9, 784), np.uint8)\n"
+        "handwriting.mixed_training_pixels(ink, blank)\n"
+        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
