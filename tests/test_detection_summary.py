@@ -3,10 +3,14 @@ figures, a model's twin of the other dataset, and the README's AUC table."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from autoencoder import detection, detection_summary, detectors
+from tests.conftest import ROOT
 
 RNG = np.random.default_rng(0)
 INSIDE = {"error": RNG.normal(1, 0.2, 400), "complexity": RNG.normal(-2, 0.5, 400)}
@@ -97,3 +101,13 @@ def test_a_model_that_is_its_own_background_says_its_ratio_tells_nothing():
     assert item.explanation("error") == item.scores["error"].explanation
     other = detection_summary.from_scores("mine", "fashion_mnist", *scores)
     assert "its own background" not in other.explanation("ratio")
+
+
+def test_the_benchmark_prints_the_shipped_table_and_refuses_an_unknown_model():
+    script = [sys.executable, str(ROOT / "benchmarks" / "detection_auc.py"), "--table"]
+    shown = subprocess.run(script, capture_output=True, text=True, check=True).stdout
+    assert shown.strip() == detection_summary.markdown_table(detection_summary.read_all())
+    refused = subprocess.run([*script, "nope"], capture_output=True, text=True)
+    assert refused.returncode == 1 and refused.stderr.strip() == (
+        "detection.json has no figures for nope."
+    )
