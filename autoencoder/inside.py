@@ -12,6 +12,7 @@ same from the same weights; this module is its reference.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -19,11 +20,22 @@ import numpy as np
 from autoencoder import export
 from autoencoder.config import IMAGE_SIDE
 from autoencoder.latent import LatentStatistics
-from autoencoder.network import Autoencoder, code_layers, encoder_layers
+from autoencoder.network import Autoencoder, Layer, code_layers, decoder_layers, encoder_layers
 
 PRIOR_STEP = 1.0  # a VAE's code unit moves by one standard deviation of its N(0, 1) prior
 ORANGE, BLUE = np.array([234, 88, 12]), np.array([79, 70, 229])  # above 0, below (layers.js)
 GAP_GREY = 240  # between feature maps and past a layer's last unit
+ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One layer as the layers view shows it: a heading, words, and its grid of values."""
+
+    heading: str  # "Layer 1 of 4 · encoder_hidden_1 · 64 numbers, relu"
+    words: str  # what these numbers are, and how many ReLU cut: the picture's alt text too
+    grid: np.ndarray  # layer_grid of its values
+    signed: bool  # shaded orange and blue (values of both signs), else black to white
 
 
 def payload_extras(model: Autoencoder) -> dict[str, Any]:
@@ -95,13 +107,14 @@ def paints(model: Autoencoder, code: np.ndarray, unit: int, step: float) -> np.n
     return (up - down) / 2
 
 
-def layer_grid(values: np.ndarray) -> np.ndarray:
+def layer_grid(values: np.ndarray, *, bounded: bool = False) -> np.ndarray:
     """One layer's output (one image's: (units,) or (side, side, channels)) laid out as a 2-D
-    array in [-1, 1], scaled by its largest magnitude: feature maps side by side with a
-    gap of NaN between them, a dense layer's units in a near-square block, NaN past the
-    last unit. Layers.js lays its canvases out alike."""
+    array in [-1, 1], scaled by its largest magnitude (``bounded``: kept as it is, for
+    values already in [0, 1] such as pixels): feature maps side by side with a gap of NaN
+    between them, a dense layer's units in a near-square block, NaN past the last unit.
+    Layers.js lays its canvases out alike."""
     array = np.asarray(values, dtype=np.float64)
-    peak = float(np.abs(array).max(initial=0)) or 1.0
+    peak = 1.0 if bounded else float(np.abs(array).max(initial=0)) or 1.0
     if array.ndim == 3:
         side, _, channels = array.shape
         rows, columns = grid_shape(array.shape)
@@ -140,3 +153,114 @@ def grid_picture(grid: np.ndarray, *, signed: bool, zoom: int = 4) -> np.ndarray
     rgb[gap] = GAP_GREY
     big = np.kron(rgb, np.ones((zoom, zoom, 1)))
     return np.round(big).astype(np.uint8)
+
+
+def code_layer(model: Autoencoder) -> str:
+    """The name of the layer whose output is the code the decoder gets."""
+    if model.config.family == "pca":
+        return "pca_encode"
+    return code_layers(model.config)[0].name
+
+
+def shown_layers(model: Autoencoder, image: np.ndarray) -> list[Shown]:
+    """Every layer of ``model`` for one image, from the input to the reconstruction, in the
+    words and shades of components/live/layers.js (the server's version of the view)."""
+    outputs = model.activations(np.asarray(image, dtype=np.float32).reshape(-1))
+    if model.config.family == "pca":
+        width = model.latent_dim
+        layers = [
+            (Layer("pca_encode", "dense", 784, width, "linear"), "code"),
+            (Layer("pca_decode", "dense", width, 784, "clip"), "output"),
+        ]
+    else:
+        heads = code_layers(model.config)
+        decoder = decoder_layers(model.config)
+        layers = [
+            *[(layer, "encoder") for layer in encoder_layers(model.config)],
+            (heads[0], "code"),
+            *[(layer, "spread") for layer in heads[1:]],
+            *[(layer, "output" if layer is decoder[-1] else "decoder") for layer in decoder],
+        ]
+    count = len(layers)
+    flat = np.asarray(image, dtype=np.float64).reshape(-1)
+    shown = [
+        Shown(
+            "Input · 784 pixels (28x28)",
+            "The 784 pixels the network gets: your drawing, made 28x28 the way MNIST's digits "
+            "were.",
+            layer_grid(flat, bounded=True),
+            signed=False,
+        )
+    ]
+    for position, (layer, role) in enumerate(layers, start=1):
+        values = np.asarray(outputs[layer.name], dtype=np.float64)
+        if role == "spread":
+            values = np.exp(values / 2)  # the log-variance as a standard deviation
+        before = layers[: position - 1]  # "the second convolution": counted by part and kind
+        index = sum(1 for other, kind in before if kind == role and other.kind == layer.kind)
+        size, what = _size(values), _what(layer, role)
+        heading = f"Layer {position} of {count} · {layer.name} · {size}, {what}"
+        words = _describe(layer, role, index, values)
+        signed = role != "spread" and layer.activation == "linear"
+        bounded = role in ("output", "spread")
+        shown.append(Shown(heading, words, layer_grid(values, bounded=bounded), signed))
+    return shown
+
+
+def _size(values: np.ndarray) -> str:
+    if values.size == 784 and (values.ndim == 1 or values.shape[-1] == 1):
+        return "784 pixels (28x28)"
+    if values.ndim == 3:
+        return f"{values.shape[2]} maps of {values.shape[0]}x{values.shape[1]}"
+    return f"{values.size} numbers"
+
+
+def _what(layer: Layer, role: str) -> str:
+    if role == "spread":
+        return "log-variance, shown as a spread"
+    return "no activation" if layer.activation == "linear" else layer.activation
+
+
+def _describe(layer: Layer, role: str, index: int, values: np.ndarray) -> str:
+    """layers.js's describe(): what these numbers are, and how many of them ReLU cut now."""
+    n = values.size
+    zeros = int(np.count_nonzero(values == 0))
+    ordinal = ORDINALS[index] if index < len(ORDINALS) else f"number {index + 1}"
+    maps = values.ndim == 3
+    cut = ""
+    if layer.activation == "relu":
+        cut = (
+            f"; dark is zero: ReLU cut {zeros} of their {n} values now"
+            if maps
+            else f"; the dark ones are zero: ReLU cut them ({zeros} of {n} now)"
+        )
+    if role == "spread":
+        return (
+            f"The code's spread: how unsure the encoder is of each of its {n} numbers (the "
+            "standard deviation, from the log-variance head). White is 1, the prior's: a "
+            "number the model leaves unused; dark: the encoder is sure."
+        )
+    if role == "code":
+        signs = "; orange is above 0, blue below" if layer.activation == "linear" else ""
+        what = {
+            "pca_encode": f"your drawing's coordinates along PCA's {n} main directions",
+            "latent_mean": "the mean of the code, what the decoder gets",
+        }.get(layer.name, "all the decoder gets")
+        return f"The code: these {n} numbers are {what}{signs}{cut}."
+    if role == "output":
+        return "The output: 784 pixels (28x28), the reconstruction."
+    if maps:
+        side, channels = values.shape[0], values.shape[2]
+        how = (
+            f"the {ordinal} convolution's {channels} filters, each a 3x3 pattern slid over its "
+            "input two pixels at a time"
+            if layer.kind == "conv"
+            else "a transposed convolution grows them back from the code, doubling the side"
+        )
+        return f"{channels} feature maps of {side}x{side}: {how}{cut}."
+    which = (
+        f"the {ordinal} hidden layer's outputs"
+        if role == "encoder"
+        else f"what the decoder's {ordinal} layer makes of the code"
+    )
+    return f"These {n} numbers are {which}{cut}."

@@ -5,9 +5,12 @@
 // the one Autoencoder.activations gives in Python. A layer is one canvas: a dense
 // layer's units as squares in a near-square block, a convolution's feature maps
 // side by side (inside.layer_grid). A unit is picked by a click, or by Tab and the
-// arrow keys: a unit of the first layer shows its incoming weights, a code unit
-// what it paints (inside.paints: the decoder's answer to that unit alone, moved a
-// step either way around the current code).
+// arrow keys (Enter or Space picks the one under the focus): a unit of the first
+// layer shows its incoming weights, a code unit what it paints (inside.paints: the
+// decoder's answer to that unit alone, moved a step either way around the current
+// code). Until the first stroke the view shows `data.start` (the visitor's drawing
+// from Draw, or a test image) if given. A polite live region reads out a summary
+// once a stroke ends and what a picked unit shows: never on every frame.
 
 // Each layer's output, in the order of Autoencoder.activations: [{ layer, values }].
 function layerOutputs(model, image) {
@@ -71,11 +74,23 @@ function shade(value, signed) {
 
 function createLayers(root, data, setStateValue) {
   const state = { model: null, image: null, outputs: [], selected: null, inputTime: 0 };
+  const start = data.start ? Float32Array.from(data.start) : null;
+  const send = sendDrawing(setStateValue);
   const layout = element(root, "div", "layers");
   const side = element(layout, "div", "side");
-  const pad = createPad(side, data, { draw: render, commit: sendDrawing(setStateValue) });
+  const pad = createPad(side, data, {
+    draw: (image, inputTime) => render(image || start, inputTime),
+    commit: (image, strokes) => {
+      send(image, strokes);
+      announce(summary(image || start));
+    },
+  });
   const panel = element(side, "div", "unit");
-  panel.setAttribute("aria-live", "polite");
+  const news = element(side, "p", "visually-hidden");
+  news.setAttribute("role", "status");
+  news.setAttribute("aria-live", "polite");
+  news.style.cssText = "position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap";
+  const announce = (text) => (news.textContent = text);
   const panelText = element(panel, "p", "caption");
   const panelFigure = figure(panel, "The picked unit");
   panelFigure.parentElement.classList.add("unit-picture");
@@ -136,23 +151,29 @@ function createLayers(root, data, setStateValue) {
         const x = Math.floor((((event.clientX - box.left) / box.width) * canvas.width) / stride);
         const y = Math.floor((((event.clientY - box.top) / box.height) * canvas.height) / stride);
         const unit = Math.min(y, gridRows - 1) * columns + Math.min(x, columns - 1);
-        if (unit < channels) pick(item, unit);
+        if (unit < channels) pick(item, unit, true);
       });
       canvas.addEventListener("focus", () => pick(item, item.picked));
       canvas.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") {
+          event.preventDefault(); // Space would scroll the page
+          pick(item, item.picked, true);
+          return;
+        }
         const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns, ArrowUp: -columns };
         let unit = item.picked + (moves[event.key] || 0);
         if (event.key === "Home") unit = 0;
         if (event.key === "End") unit = channels - 1;
         if (unit === item.picked || unit < 0 || unit >= channels) return;
         event.preventDefault(); // the arrows move the pick, not the page
-        pick(item, unit);
+        pick(item, unit, true);
       });
     }
     return item;
   }
 
-  function pick(item, unit) {
+  // A unit picked; `say`: read out what it shows (a click or a key, not a mere focus).
+  function pick(item, unit, say = false) {
     const before = state.selected;
     item.picked = unit;
     state.selected = item;
@@ -168,6 +189,19 @@ function createLayers(root, data, setStateValue) {
     showUnit();
     if (before && before !== item) paintLayer(before); // its label no longer names a pick
     paintLayer(item);
+    if (say) announce(panelText.textContent);
+  }
+
+  // What a finished stroke did, in a sentence or two: the code, and what ReLU cut.
+  function summary(image) {
+    if (!image || !state.model) return WORDS.empty;
+    const outputs = layerOutputs(state.model, image);
+    const code = outputs.find((output) => output.layer === state.model.encoder.at(-1)).values;
+    const cut = outputs
+      .filter(({ layer }) => layer.activation === "relu")
+      .map(({ layer, values }) => `${layer.name} ${values.filter((value) => value > 0).length} of ${values.length} active`);
+    const counts = cut.length ? ` Units above zero: ${cut.join(", ")}.` : "";
+    return `Every layer redrawn for your drawing. The code: ${describeCodeNumbers(code)}.${counts}`;
   }
 
   function render(image, inputTime) {
@@ -291,8 +325,15 @@ const WORDS = {
   intro:
     "Every layer of the network, from your drawing (top) to its reconstruction (bottom), redrawn as you draw. Each square is one number; a feature map is a small picture.",
   empty: "Draw a digit: every layer lights up as you draw.",
-  pick: "Click a square, or Tab to a layer and move with the arrow keys: a unit of the first layer shows its incoming weights as a picture, a code number what it paints.",
+  pick: "Click a square, or Tab to a layer, move with the arrow keys and press Enter: a unit of the first layer shows its incoming weights as a picture, a code number what it paints.",
 };
+
+// The code's first numbers in words, as autoencoder/describe.py's numbers.
+function describeCodeNumbers(values) {
+  const named = Array.from(values.slice(0, 4), (value, unit) => `z${unit} = ${value.toFixed(2)}`);
+  const rest = values.length - 4;
+  return named.join(", ") + (rest > 0 ? ` and ${rest} more numbers` : "");
+}
 
 const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth"];
 

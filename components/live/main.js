@@ -9,7 +9,7 @@
 
 const MODELS = new Map(); // fingerprint -> loaded model
 const VIEWS = new WeakMap(); // parentElement -> { spec, view }
-const CREATE = { explore: createExplore, draw: createDraw };
+const CREATE = { explore: createExplore, draw: createDraw, layers: createLayers };
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
