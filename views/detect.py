@@ -24,6 +24,7 @@ START_RATE = 0.05  # the threshold starts where it flags 5% of the "in" test ima
 BINS = 60
 STEP = 0.001  # of the threshold slider, in bits per pixel
 TAIL = 0.005  # the histogram spans each set's middle 99% (the tails join the end bars)
+BARELY = 0.6  # an AUC from 0.5 to this "barely beats a coin toss"
 MIDDLE = (0.05, 0.95)  # "mostly between": each set's middle 90%, in the charts' words
 # In and out differ in hue and lightness (indigo, orange: apart for every colour vision),
 # in the bars' outline (solid, dashed) and by name in the legend. Text on white is 4.5:1+.
@@ -116,10 +117,7 @@ def detect_page() -> None:
             f"{at.detection_rate:.1%}",
             border=True,
         )
-    st.markdown(
-        f"**{NAMES[score]} {'fails' if summary.fails else 'works'} here.** "
-        + found.explanation(score)
-    )
+    st.markdown(f"**{NAMES[score]} {_how_well(summary)} here.** " + found.explanation(score))
 
     drawn = _drawing_score(model, score)
     _verdict(drawn, threshold, summary, score, ours)
@@ -241,6 +239,12 @@ def _choose_score(found: ModelDetection) -> str:
         return st.segmented_control(
             "Score", offered, format_func=NAMES.__getitem__, required=True, key=key
         )
+
+
+def _how_well(summary: ScoreSummary) -> str:
+    if summary.fails:
+        return "fails"
+    return "barely beats a coin toss" if summary.auc < BARELY else "works"
 
 
 def _meaning(score: str, trained_on: str) -> str:

@@ -269,6 +269,14 @@ def test_a_drawings_ratio_without_its_background_says_why(monkeypatch):
     assert "Draw something" not in said(app)
 
 
+@pytest.mark.skipif("pca-8" not in BUILT, reason="needs pca-8 in the zoo")
+def test_a_model_that_is_its_own_background_gets_no_praise_for_its_ratio():
+    app = open_link(PAGE, {"detector": "pca-8", "score": "ratio"})
+    assert rates(app)[0] == "0.5000"
+    assert "**Likelihood ratio barely beats a coin toss here.**" in said(app)
+    assert "pca-8 is its own background" in said(app)
+
+
 def test_a_zoo_model_the_shipped_file_misses_is_scored_here(monkeypatch):
     monkeypatch.setattr(detection_summary, "read", lambda name, folder=None: None)
     app = open_app(PAGE)
