@@ -132,9 +132,11 @@ def _server_layers(model: Autoencoder, digit: np.ndarray, steps: np.ndarray, of:
     for shown in inside.shown_layers(model, digit):
         zoom = max(1, min(30, LAYER_WIDTH // shown.grid.shape[1]))
         st.markdown(f"**{shown.heading}**")
+        picture = inside.grid_picture(shown.grid, signed=shown.signed, zoom=zoom)
         st.image(
-            inside.grid_picture(shown.grid, signed=shown.signed, zoom=zoom),
+            picture,
             caption=shown.words,
+            width=picture.shape[1],  # its own size: a layer of 8 units is not a poster
             alt=f"{shown.heading}: {shown.words}",
         )
     st.subheader("One unit")
@@ -149,7 +151,7 @@ def _server_layers(model: Autoencoder, digit: np.ndarray, steps: np.ndarray, of:
             f"the {of}'s code, orange is ink it adds as it grows, blue ink it takes away."
         )
         picture = inside.grid_picture(inside.layer_grid(painted), signed=True, zoom=6)
-        st.image(picture, caption=words, alt=words)
+        st.image(picture, caption=words, width=picture.shape[1], alt=words)
     with weights_column:
         unit = st.number_input("Unit of the first layer", 0, first_units - 1, 0)
         weights = inside.incoming_weights(model, unit)
@@ -165,7 +167,7 @@ def _server_layers(model: Autoencoder, digit: np.ndarray, steps: np.ndarray, of:
             )
         grid = inside.layer_grid(weights.reshape(-1))
         picture = inside.grid_picture(grid, signed=True, zoom=168 // weights.shape[0])
-        st.image(picture, caption=words, alt=words)
+        st.image(picture, caption=words, width=picture.shape[1], alt=words)
 
 
 def _first_units(model: Autoencoder) -> int:
