@@ -29,6 +29,7 @@ SOURCE = Link("image", "denoise_source")
 INDEX = Link("index", "denoise_index")
 SEED_LEGEND = f"{DEFAULT_NAME} (seed's)"
 DENOISER_LEGEND = f"{DENOISER} (denoising)"
+CHART_WIDTH = 640  # px, at most
 CURVE_COLOURS = ["#8c8c8c", "#1f77b4", "#d62728"]  # noisy input, seed's model, denoiser
 
 
@@ -85,7 +86,9 @@ def denoise_page() -> None:
     if test is not None:
         st.subheader("Over many images")
         chart, summary = _chart(name, kind, level, seed_model, denoiser)
-        st.altair_chart(chart, width="content")
+        # As wide as the page, up to its own: a fixed 560 px scrolled a phone's page sideways.
+        with st.container(width=CHART_WIDTH):
+            st.altair_chart(chart, width="stretch")
         st.caption(summary)
         st.caption(
             f"PSNR of the mean squared error over the first {CURVE_IMAGES} test {things}, "
@@ -174,7 +177,7 @@ def _chart(
         "level {x:g}",
         "dB",
     )
-    return (lines + rule).properties(width=560, height=260), summary
+    return (lines + rule).properties(height=260), summary
 
 
 @caching.by_model(shared_entries=12, session_entries=6, spinner="Scoring noisy test images ...")

@@ -12,7 +12,7 @@ function createPad(parent, data, { draw, commit }) {
   const canvas = element(pad, "canvas", "ink");
   canvas.width = canvas.height = side;
   canvas.style.width = `${side}px`;
-  canvas.setAttribute("aria-label", "Drawing canvas");
+  describeCanvas(canvas, "Drawing canvas"); // pictures.js: role="img" and its name
   const context = canvas.getContext("2d", { willReadFrequently: true });
 
   const tools = element(pad, "div", "tools");
