@@ -33,6 +33,7 @@ SWEEP_SECONDS = 10.0  # how often a sweeper looks for visitors who left
 # collection waits this long for it. In the hostile run (benchmarks/capacity.py) it freed
 # 200 MB of 20 big-model sessions that neither closing nor trimming had given back.
 CLOSE_SECONDS = 2.0
+MODEL = "model"  # the part of what a visitor holds that most pages use
 
 
 class BudgetFullError(AutoencoderError, RuntimeError):
@@ -50,7 +51,8 @@ class _Holding:
 
 
 class Holdings:
-    """One value (a visitor's model) per owner (a session id), within ``limit_bytes`` in all.
+    """What each owner (a session id) holds, by part (its model, its dataset file...), within
+    ``limit_bytes`` for all owners together.
 
     Thread-safe: every session's script runs in a thread of its own.
     """
@@ -64,50 +66,53 @@ class Holdings:
         self.limit_bytes = limit_bytes
         self.grace_seconds = grace_seconds
         self._clock = clock
-        self._held: dict[str, _Holding] = {}
+        self._held: dict[tuple[str, str], _Holding] = {}
         self._lock = threading.Lock()
 
-    def put(self, owner: str, value: Any, nbytes: int) -> None:
-        """Hold ``value`` for ``owner`` in place of what they held; BudgetFullError if no room.
+    def put(self, owner: str, value: Any, nbytes: int, part: str = MODEL) -> None:
+        """Hold ``value`` as ``owner``'s ``part`` in place of what it was; BudgetFullError if
+        no room.
 
-        The owner's previous value is counted as given back: replacing one's own
+        The part's previous value is counted as given back: replacing one's own
         model never fails for want of the room it frees.
         """
         with self._lock:
-            previous = self._held.get(owner)
+            previous = self._held.get((owner, part))
             used = self._used() - (previous.nbytes if previous else 0)
             if used + nbytes > self.limit_bytes:
                 raise BudgetFullError()
-            self._held[owner] = _Holding(value, nbytes, self._clock())
+            self._held[owner, part] = _Holding(value, nbytes, self._clock())
 
-    def get(self, owner: str) -> Any | None:
+    def get(self, owner: str, part: str = MODEL) -> Any | None:
         with self._lock:
-            holding = self._held.get(owner)
+            holding = self._held.get((owner, part))
             if holding is None:
                 return None
             holding.seen = self._clock()
             return holding.value
 
-    def drop(self, owner: str) -> None:
+    def drop(self, owner: str, part: str = MODEL) -> None:
         with self._lock:
-            self._held.pop(owner, None)
+            self._held.pop((owner, part), None)
 
     def sweep(self, connected: Callable[[str], bool]) -> list[str]:
-        """Drop what owners hold who have not been ``connected`` for the grace period."""
+        """Drop all that owners hold who have not been ``connected`` for the grace period."""
         now = self._clock()
         with self._lock:
-            owners = list(self._held)
+            owners = sorted({owner for owner, _ in self._held})
         gone = []
         for owner in owners:  # ``connected`` may take locks of its own: not under ours
             alive = connected(owner)
             with self._lock:
-                holding = self._held.get(owner)
-                if holding is None:
+                parts = [key for key in self._held if key[0] == owner]
+                if not parts:
                     continue
                 if alive:
-                    holding.seen = now
-                elif now - holding.seen > self.grace_seconds:
-                    del self._held[owner]
+                    for key in parts:
+                        self._held[key].seen = now
+                elif now - max(self._held[key].seen for key in parts) > self.grace_seconds:
+                    for key in parts:
+                        del self._held[key]
                     gone.append(owner)
         return gone
 
@@ -117,8 +122,9 @@ class Holdings:
             return self._used()
 
     def __len__(self) -> int:
+        """How many owners hold anything."""
         with self._lock:
-            return len(self._held)
+            return len({owner for owner, _ in self._held})
 
     def _used(self) -> int:
         return sum(holding.nbytes for holding in self._held.values())

@@ -110,3 +110,19 @@ def test_what_a_closed_session_held_in_cycles_is_collected_after_the_sweep():
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_a_visitors_parts_share_the_budget_and_leave_together():
+    clock = Clock()
+    holdings = Holdings(limit_bytes=100, grace_seconds=30, clock=clock)
+    holdings.put("a", "model", 60)
+    holdings.put("a", b"their dataset", 30, part="dataset")
+    with pytest.raises(BudgetFullError):
+        holdings.put("b", "model", 20)  # 60 + 30 held: a dataset counts like a model
+    holdings.put("a", b"a smaller file", 10, part="dataset")  # replacing frees its room
+    holdings.put("b", "model", 20)
+    assert holdings.get("a", part="dataset") == b"a smaller file" and len(holdings) == 2
+    clock.now = 31.0
+    assert holdings.sweep(lambda owner: owner == "b") == ["a"]
+    assert holdings.get("a") is None and holdings.get("a", part="dataset") is None
+    assert holdings.used_bytes == 20

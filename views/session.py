@@ -38,6 +38,7 @@ MODEL_PICKER_KEY = "model_picker"  # the sidebar's selectbox, which shows and se
 OWN_CHOICE = "own"  # the choice of the visitor's own model (zoo names never say "own")
 LIVE_HELD_KEY = "live_held"  # fingerprints of the models this browser page reports holding
 OWN_DATASET_KEY = "own_dataset"  # an OwnDataset: the visitor's .npz, for their runs only
+DATASET_PART = "dataset"  # its part of what the visitor holds in the budget
 DATASET_PROBLEM_KEY = "own_dataset_problem"  # why the last dataset file was refused, said once
 HANDWRITING_KEY = "handwriting"  # the visitor's digits: a tuple of Written, at most 50
 REDO_KEY = "handwriting_redo_index"  # which of them the canvas now writes again, or none
@@ -51,7 +52,7 @@ GENERATE_SEED = "generate_seed"
 SLIDER_GENERATION_KEY = "latent_reset"  # bumping it gives the sliders fresh keys: a reset
 CANVAS_GENERATION_KEY = "canvas_generation"  # bumping it gives the canvas a fresh key: cleared
 HANDWRITING_CANVAS_KEY = "handwriting_canvas_generation"  # the same, for the handwriting page
-THRESHOLD_MODEL_KEY = "detect_threshold_model"  # the fingerprint of the threshold's model
+THRESHOLD_MODEL_KEY = "detect_threshold_model"  # "fingerprint/score" of the threshold's
 
 # Widgets whose value code reads or sets outside their own call.
 BRUSH_KEY = "brush"  # the Draw page's brush; the live pad starts with it
@@ -282,10 +283,18 @@ def own_dataset() -> OwnDataset | None:
 
 
 def set_own_dataset(dataset: OwnDataset | None) -> None:
+    """Keep (or drop) the visitor's file, charged to the server-wide budget like a model.
+
+    BudgetFullError (whose message says what to do) if there is no room: the
+    file kept before stays.
+    """
     if dataset is None:
+        _holdings().drop(_session_id(), part=DATASET_PART)
         st.session_state.pop(OWN_DATASET_KEY, None)
-    else:
-        st.session_state[OWN_DATASET_KEY] = dataset
+        return
+    charge = len(dataset.data) + dataset.sample.nbytes
+    _holdings().put(_session_id(), dataset, charge, part=DATASET_PART)
+    st.session_state[OWN_DATASET_KEY] = dataset
 
 
 def set_dataset_problem(message: str) -> None:
@@ -404,11 +413,11 @@ def set_live_held(fingerprints: list[str]) -> None:
     st.session_state[LIVE_HELD_KEY] = list(fingerprints)
 
 
-def threshold_model_changed(fingerprint: str) -> bool:
-    """Remember ``fingerprint`` as the threshold's model; True if another one was before."""
+def threshold_model_changed(owner: str) -> bool:
+    """Remember ``owner`` (the model and score the threshold is on); True if it changed."""
     previous = st.session_state.get(THRESHOLD_MODEL_KEY)
-    st.session_state[THRESHOLD_MODEL_KEY] = fingerprint
-    return previous not in (None, fingerprint)
+    st.session_state[THRESHOLD_MODEL_KEY] = owner
+    return previous not in (None, owner)
 
 
 def brush(default: str) -> str:

@@ -201,16 +201,19 @@ def _adopt_dataset() -> None:
         session.set_dataset_problem(f"That file was not taken. {error}")
         return
     sample = dataset.test.images[:SHOWN_IMAGES].copy()
-    session.set_own_dataset(
-        session.OwnDataset(
-            data=upload.getvalue(),
-            label=upload.name[:64],
-            train_images=len(dataset.train) if dataset.train is not None else 0,
-            test_images=len(dataset.test),
-            labelled=dataset.has_labels,
-            sample=sample,
+    try:
+        session.set_own_dataset(
+            session.OwnDataset(
+                data=upload.getvalue(),
+                label=upload.name[:64],
+                train_images=len(dataset.train) if dataset.train is not None else 0,
+                test_images=len(dataset.test),
+                labelled=dataset.has_labels,
+                sample=sample,
+            )
         )
-    )
+    except BudgetFullError as full:
+        session.set_dataset_problem(f"That file was not taken. {full}")
 
 
 def _start_button(config: Config, train_limit: int, training: bool) -> None:

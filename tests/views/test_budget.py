@@ -91,3 +91,23 @@ def test_a_model_too_big_for_the_browser_is_drawn_by_the_server_with_a_note(page
     assert any("runs on the server only" in note and "too big" in note for note in notes)
     if page == "views/latent.py":  # (Draw falls back to the server's canvas, empty here)
         assert app.get("image"), "the server's pictures stand in for the live ones"
+
+
+def test_a_dataset_file_is_charged_like_a_model_and_past_the_budget_the_kept_one_stays(
+    budget_of,
+):
+    from tests.views.test_train import choose_own_file, npz_bytes
+
+    small, big = npz_bytes(), npz_bytes(labels=False, x_train=np.zeros((1000, 28, 28), np.uint8))
+    budget_of(0.3)  # room for the small file (about 40 KB), not the big one (800 KB)
+    app = choose_own_file(open_app(PAGE))
+    app.file_uploader(key=session.DATASET_UPLOAD_KEY).upload("small.npz", small, "application/zip")
+    app.run()
+    assert app.session_state[session.OWN_DATASET_KEY].label == "small.npz"
+    app.file_uploader(key=session.DATASET_UPLOAD_KEY).upload("big.npz", big, "application/zip")
+    app.run()
+    assert not app.exception
+    assert [warning.value for warning in app.warning] == [
+        f"That file was not taken. {FULL_MESSAGE}"
+    ]
+    assert app.session_state[session.OWN_DATASET_KEY].label == "small.npz"
