@@ -35,7 +35,9 @@ SCRIPTS = (
     "network.js", "pictures.js", "metrics.js", "noise.js", "layers.js", "denoise.js",
     "generate.js", "detect.js",
 )  # fmt: skip
-FAMILIES = ["dense-32", "deep-32", "conv-32", "conv-deep-32", "vae-2", "vae-32", "pca-32"]
+FAMILIES = [
+    "dense-32", "deep-32", "conv-32", "conv-deep-32", "vae-2", "vae-32", "denoise-32", "pca-32",
+]  # fmt: skip
 TOLERANCE = 1e-4
 
 
@@ -131,6 +133,29 @@ def test_every_layer_matches_python(name):
         code = expected[payload["encoder"][-1]["name"]]  # latent, latent_mean or pca_encode
         for unit, painted in zip(units, result["paints"], strict=True):
             assert np.abs(np.array(painted) - inside.paints(model, code, unit, 0.7)).max() <= 1e-4
+
+
+@pytest.mark.parametrize("name", FAMILIES)
+def test_the_layers_view_says_what_each_layer_shows_in_the_server_s_words(name):
+    model = zoo_or_random(name)
+    image = (np.random.default_rng(4).random(784, dtype=np.float32) ** 3).astype(np.float32)
+    payload = export.payload(model) | inside.payload_extras(model)
+    got = run_js(
+        """([payload, image]) => {
+            const model = loadModel(payload);
+            const outputs = layerOutputs(model, image);
+            const entries = layerEntries(model);
+            return entries.map((entry, position) => {
+                const raw = entry.role === "input" ? Float32Array.from(image)
+                    : outputs.find((output) => output.layer === entry.layer).values;
+                return [heading(entry, position, entries.length),
+                        layerWords(entry, shownValues(entry, raw))];
+            });
+        }""",
+        [payload, image.tolist()],
+    )
+    want = [(shown.heading, shown.words) for shown in inside.shown_layers(model, image)]
+    assert [tuple(pair) for pair in got] == want
 
 
 def test_the_error_map_is_painted_as_the_server_paints_it():

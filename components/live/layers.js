@@ -101,20 +101,7 @@ function createLayers(root, data, setStateValue) {
 
   function build(model) {
     stack.querySelectorAll(".layer").forEach((row) => row.remove());
-    const entries = [{ layer: null, shape: [28, 28, 1], role: "input" }];
-    const code = model.encoder[model.encoder.length - 1];
-    model.encoder.forEach((layer) =>
-      entries.push({ layer, shape: outputShape(layer), role: layer === code ? "code" : "encoder" }),
-    );
-    if (model.spread) entries.push({ layer: model.spread, shape: [model.latentDim], role: "spread" });
-    model.decoder.forEach((layer, index) =>
-      entries.push({ layer, shape: outputShape(layer), role: index === model.decoder.length - 1 ? "output" : "decoder" }),
-    );
-    // "the second convolution", "the first hidden layer": counted within a part and a kind.
-    entries.forEach((entry, position) => {
-      const alike = entries.slice(0, position).filter((other) => other.role === entry.role && other.layer && other.layer.kind === entry.layer.kind);
-      entry.index = alike.length;
-    });
+    const entries = layerEntries(model);
     rows = entries.map((entry, position) => layerRow(entry, position, entries.length));
     state.selected = null;
     showUnit();
@@ -124,8 +111,7 @@ function createLayers(root, data, setStateValue) {
     const row = element(stack, "section", "layer");
     // 784 numbers are a picture (the input, a dense reconstruction); a convolution's output is
     // maps side by side; a dense layer's units are squares of UNIT_PIXELS, a pixel apart.
-    const picture = entry.shape.length === 1 && entry.shape[0] === 784;
-    const [mapSide, channels] = picture ? [28, 1] : entry.shape.length === 3 ? [entry.shape[0], entry.shape[2]] : [1, entry.shape[0]];
+    const [mapSide, channels] = gridOf(entry);
     const zoom = mapSide === 1 ? UNIT_PIXELS : 1;
     const stride = mapSide * zoom + 1;
     const columns = Math.ceil(Math.sqrt(channels));
@@ -226,8 +212,7 @@ function createLayers(root, data, setStateValue) {
 
   function paintLayer(item) {
     if (!state.image || !state.outputs.length) return;
-    const raw = valuesOf(item);
-    const values = item.role === "spread" ? raw.map((logVar) => Math.exp(logVar / 2)) : raw;
+    const values = shownValues(item, valuesOf(item));
     const signed = item.role !== "spread" && item.layer !== null && item.layer.activation === "linear";
     const bounded = item.role === "input" || item.role === "output" || item.role === "spread";
     let peak = 1;
@@ -253,8 +238,7 @@ function createLayers(root, data, setStateValue) {
       }
     }
     context.putImageData(picture, 0, 0);
-    const zeros = values.reduce((count, value) => count + (value === 0 ? 1 : 0), 0);
-    item.words.textContent = describe(item, values, zeros);
+    item.words.textContent = layerWords(item, values);
     const picked = state.selected === item ? ` ${item.mapSide > 1 && item.channels > 1 ? "Map" : "Unit"} ${item.picked} is picked.` : "";
     canvas.setAttribute("aria-label", `${item.words.textContent}${picked}`);
   }
@@ -333,6 +317,44 @@ function describeCodeNumbers(values) {
   const named = Array.from(values.slice(0, 4), (value, unit) => `z${unit} = ${value.toFixed(2)}`);
   const rest = values.length - 4;
   return named.join(", ") + (rest > 0 ? ` and ${rest} more numbers` : "");
+}
+
+// The view's rows, input first: { layer, shape, role, index } (index: "the second convolution",
+// "the first hidden layer", counted within a part and a kind). Inside.shown_layers' order.
+function layerEntries(model) {
+  const entries = [{ layer: null, shape: [28, 28, 1], role: "input" }];
+  const code = model.encoder[model.encoder.length - 1];
+  model.encoder.forEach((layer) =>
+    entries.push({ layer, shape: outputShape(layer), role: layer === code ? "code" : "encoder" }),
+  );
+  if (model.spread) entries.push({ layer: model.spread, shape: [model.latentDim], role: "spread" });
+  model.decoder.forEach((layer, index) =>
+    entries.push({ layer, shape: outputShape(layer), role: index === model.decoder.length - 1 ? "output" : "decoder" }),
+  );
+  entries.forEach((entry, position) => {
+    const alike = entries.slice(0, position).filter((other) => other.role === entry.role && other.layer && other.layer.kind === entry.layer.kind);
+    entry.index = alike.length;
+  });
+  return entries;
+}
+
+// [side of a map, maps]: 784 numbers are a picture (the input, a dense reconstruction), a
+// convolution's output is maps, a dense layer's units are maps of one value each.
+function gridOf({ shape }) {
+  if (shape.length === 1 && shape[0] === 784) return [28, 1];
+  return shape.length === 3 ? [shape[0], shape[2]] : [1, shape[0]];
+}
+
+// A layer's values as shown: a log-variance as its standard deviation (the spread).
+function shownValues({ role }, values) {
+  return role === "spread" ? values.map((logVar) => Math.exp(logVar / 2)) : values;
+}
+
+// What a row's numbers are, now: its caption and the start of its canvas' label.
+function layerWords(entry, values) {
+  const [mapSide, channels] = gridOf(entry);
+  const zeros = values.reduce((count, value) => count + (value === 0 ? 1 : 0), 0);
+  return describe({ ...entry, mapSide, channels }, values, zeros);
 }
 
 const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth"];
