@@ -155,3 +155,53 @@ def test_only_a_vae_sends_its_log_variance_head_to_the_browser():
     assert (spread["name"], spread["fan_in"], spread["units"]) == ("latent_log_var", 12, 2)
     kernel = np.frombuffer(base64.b64decode(spread["kernel"]), "<f4")
     np.testing.assert_array_equal(kernel, vae.weights["latent_log_var.kernel"].ravel())
+
+
+@pytest.mark.parametrize(
+    ("config", "names"),
+    [
+        (DENSE, ["encoder_hidden", "encoder_hidden_2", "latent", "decoder_hidden",
+                 "decoder_hidden_2", "reconstruction"]),
+        (CONV, ["encoder_conv_1", "encoder_conv_2", "latent", "decoder_project",
+                "decoder_deconv_1", "reconstruction"]),
+        (VAE, ["encoder_hidden", "latent_mean", "latent_log_var", "decoder_hidden",
+               "reconstruction"]),
+        (PCA, ["pca_encode", "pca_decode"]),
+    ],
+    ids=["dense", "conv", "vae", "pca"],
+)  # fmt: skip
+def test_the_server_shows_every_layer_from_the_input_to_the_output(config, names, images):
+    model = random_model(config, seed=3)
+    shown = inside.shown_layers(model, images[0])
+    assert shown[0].heading == "Input · 784 pixels (28x28)"
+    np.testing.assert_allclose(shown[0].grid, images[0].reshape(28, 28), atol=1e-6)  # unscaled
+    headings = [layer.heading for layer in shown[1:]]
+    assert [heading.split(" · ")[1] for heading in headings] == names
+    assert headings[0].startswith(f"Layer 1 of {len(names)}")
+    assert shown[-1].words == "The output: 784 pixels (28x28), the reconstruction."
+    code = next(layer for layer in shown if layer.words.startswith("The code: "))
+    assert code.signed == (config.code_activation == "linear" or config.family == "pca")
+
+
+def test_the_words_count_the_units_relu_cut_and_a_spread_is_a_standard_deviation(images):
+    model = random_model(VAE, seed=3)
+    shown = inside.shown_layers(model, images[0])
+    outputs = model.activations(images[0])
+    zeros = int((outputs["encoder_hidden"] == 0).sum())
+    assert shown[1].words == (
+        "These 12 numbers are the first hidden layer's outputs; the dark ones are zero: "
+        f"ReLU cut them ({zeros} of 12 now)."
+    )
+    spread = shown[3]
+    assert spread.words.startswith("The code's spread") and not spread.signed
+    want = np.exp(outputs["latent_log_var"] / 2)
+    np.testing.assert_allclose(spread.grid.ravel(), want, rtol=1e-6)  # bounded: not rescaled
+    maps = inside.shown_layers(random_model(CONV, seed=3), images[0])[1]
+    assert maps.words.startswith("4 feature maps of 14x14: the first convolution's 4 filters")
+    assert "; dark is zero: ReLU cut " in maps.words
+
+
+def test_the_code_layer_is_the_one_the_decoder_gets():
+    assert inside.code_layer(random_model(DENSE)) == "latent"
+    assert inside.code_layer(random_model(VAE)) == "latent_mean"
+    assert inside.code_layer(random_model(PCA)) == "pca_encode"
