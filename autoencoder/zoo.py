@@ -71,20 +71,6 @@ def _entries() -> list[ZooEntry]:
         for size, epochs in conv_epochs.items()
     ]
     entries += [
-        ZooEntry(
-            "conv-deep-32",
-            "Convolutional with a dense layer of 128 on each side of a linear code of 32; "
-            "a long run whose learning rate decays to zero.",
-            Config.for_family(
-                "conv",
-                filters=CONV,
-                hidden_units=(128,),
-                latent_dim=32,
-                epochs=60,
-                batch_size=128,
-                schedule="cosine",
-            ),
-        ),
         *(
             ZooEntry(
                 f"conv-wide-{size}",

@@ -36,7 +36,7 @@ SCRIPTS = (
     "generate.js", "detect.js",
 )  # fmt: skip
 FAMILIES = [
-    "dense-32", "deep-32", "conv-32", "conv-deep-32", "vae-2", "vae-32", "denoise-32", "pca-32",
+    "dense-32", "deep-32", "conv-32", "conv-wide-32", "vae-2", "vae-32", "denoise-32", "pca-32",
 ]  # fmt: skip
 TOLERANCE = 1e-4
 
