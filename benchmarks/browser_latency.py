@@ -10,15 +10,18 @@ Live (components/live/, the network run in the page):
 2. Draw, a stroke: pointer event -> input, reconstruction and error map drawn,
    for the default dense-32 and for conv-32 (uploaded as a model zip; random
    weights of its settings if the zoo has not built it yet).
+3. Inside the network, a stroke: pointer event -> every layer of dense-32
+   redrawn, and layer pictures drawn per second while the pen moves.
 
 Server (the same pages with the component's script made to fail, as when it
 cannot load): a slider key press -> the new image's src, and lifting the pen ->
-the new reconstruction's src, each a Streamlit round trip.
+the new reconstruction's src (on Inside the network: the input layer's), each a
+Streamlit round trip.
 
 Times are taken inside the page (performance.now and the events' timeStamp).
 The machine is shared: medians and 95th percentiles of many repeats.
 
-    python benchmarks/browser_latency.py [--repeats 12]
+    python benchmarks/browser_latency.py [--repeats 12] [--only layers]
 """
 
 from __future__ import annotations
@@ -162,6 +165,49 @@ def live_pen(page, repeats: int) -> list[float]:
     return latencies
 
 
+def live_layers(page, url: str, repeats: int) -> dict[str, list[float]]:
+    """Inside the network: per stroke, every layer's pictures drawn per second; per frame,
+    pointer event -> every layer drawn (ms)."""
+    page.goto(f"{url}/inside")
+    pad = page.locator(".layers canvas.ink")
+    pad.wait_for()
+    box = pad.bounding_box()
+    results: dict[str, list[float]] = {"rates": [], "latencies": []}
+    for repeat in range(repeats):
+        if repeat % 4 == 0:
+            page.get_by_role("button", name="Clear").click()
+        x = box["x"] + 60 + 40 * (repeat % 4)
+        page.mouse.move(x, box["y"] + 50)
+        page.mouse.down()
+        began = page.evaluate("window.liveFrames = []; performance.now()")
+        page.mouse.move(x + 30, box["y"] + 230, steps=40)
+        frames, ended = page.evaluate("[window.liveFrames, performance.now()]")
+        page.mouse.up()
+        results["rates"].append(len(frames) / ((ended - began) / 1000))
+        results["latencies"] += [frame["drawn"] - frame["input"] for frame in frames]
+    return results
+
+
+def server_layers(page, url: str, repeats: int) -> list[float]:
+    """Inside the network without its script: the pen lifted -> the input layer's new src."""
+    page.goto(f"{url}/inside")
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for()
+    page.evaluate("watchImage('The 784 pixels the network gets')")
+    timings = []
+    for repeat in range(repeats + 1):
+        box = canvas.bounding_box()
+        x = box["x"] + 60 + 40 * (repeat % 4)
+        page.mouse.move(x, box["y"] + 50)
+        page.mouse.down()
+        page.mouse.move(x + 30, box["y"] + 230, steps=10)
+        page.mouse.up()
+        page.wait_for_function("window.changedAt > window.upAt")
+        if repeat:  # the first warms the caches up
+            timings.append(page.evaluate("window.changedAt - window.upAt"))
+    return timings
+
+
 def server_slider(page, url: str, repeats: int) -> list[float]:
     """Key press on a server slider -> its image's new src (ms)."""
     page.goto(f"{url}/latent")
@@ -218,8 +264,15 @@ def stats(values: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=12)
-    repeats = parser.parse_args().repeats
+    parser.add_argument(
+        "--only", choices=("layers",), help="measure the layers view alone (its rows only)"
+    )
+    arguments = parser.parse_args()
+    repeats = arguments.repeats
     os.environ.setdefault("AUTOENCODER_DATA_DIR", str(ROOT.parent / "shared" / "data"))
+    if arguments.only == "layers":
+        layers_only(repeats)
+        return
     conv = zoo_or_random("conv-32")
     conv_note = "zoo" if conv.record.get("note") != "random" else "random weights"
 
@@ -241,6 +294,7 @@ def main() -> None:
         server_slider_ms = server_slider(page, url, repeats)
         server_pen_ms = server_pen(page, url, repeats)
         page.context.close()
+        layers, server_layers_ms = measure_layers(browser, url, repeats)
         browser.close()
 
     cores = os.cpu_count()
@@ -264,6 +318,7 @@ def main() -> None:
         (f"pen -> reconstruction, conv-32 ({conv_note}) (ms)",
          *map("{:.1f}".format, stats(conv_ms)), "", "", f"p95 <= {TARGET_PEN_MS} ms"),
     ]  # fmt: skip
+    rows += layers_rows(layers, server_layers_ms)
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print(
@@ -271,6 +326,43 @@ def main() -> None:
         "release only. Live times run from the input event to the pictures drawn in that "
         "animation frame's callback (on screen at the frame's paint)."
     )
+
+
+def measure_layers(browser, url: str, repeats: int) -> tuple[dict[str, list[float]], list[float]]:
+    """The layers view, live and (the script blocked) from the server, in fresh pages."""
+    page = new_page(browser, live=True)
+    layers = live_layers(page, url, repeats)
+    page.context.close()
+    page = new_page(browser, live=False)
+    server_ms = server_layers(page, url, repeats)
+    page.context.close()
+    return layers, server_ms
+
+
+def layers_rows(layers: dict[str, list[float]], server_ms: list[float]) -> list[tuple[str, ...]]:
+    rate, slowest = float(np.median(layers["rates"])), min(layers["rates"])
+    return [
+        ("layers view, pen moving: pictures per second (dense-32)", f"{rate:.0f}",
+         f"{slowest:.0f}", "0", "0", f">= {TARGET_FPS} fps; p95 column: the slowest stroke"),
+        ("layers view: pen -> every layer drawn, dense-32 (ms)",
+         *map("{:.1f}".format, stats(layers["latencies"])),
+         *map("{:.0f}".format, stats(server_ms)),
+         f"p95 <= {TARGET_PEN_MS} ms; server: pen lifted -> new layers"),
+    ]  # fmt: skip
+
+
+def layers_only(repeats: int) -> None:
+    """``--only layers``: a server, a browser and the layers view's two rows, nothing else."""
+    from playwright.sync_api import sync_playwright
+
+    with server.running() as running, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+        layers, server_ms = measure_layers(browser, running.url, repeats)
+        browser.close()
+    print("| measure | live median | live p95 | server median | server p95 | target |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    for row in layers_rows(layers, server_ms):
+        print("| " + " | ".join(row) + " |")
 
 
 if __name__ == "__main__":
