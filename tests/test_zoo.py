@@ -11,7 +11,7 @@ from autoencoder.artifact import DEFAULT_MODEL_DIR
 from autoencoder.data import load_dataset
 from autoencoder.evaluation import evaluate
 
-MAX_ZOO_BYTES = 25_000_000  # the 25 MB, in bytes
+MAX_ZOO_BYTES = 25_000_000  # 25 MB of weights in the repository, counted in bytes
 NLL_GOAL = 88.0  # nats: a one-stochastic-layer VAE on binarised MNIST (Burda et al., 2015)
 
 
