@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from benchmarks.browser import wait_until_idle
+from tests.browser import axe
 from tests.browser.conftest import assert_no_exception
 from tests.browser.test_keyboard import FOCUSED
 from tests.browser.test_live_layers import lit
@@ -152,3 +153,19 @@ def test_a_vae_held_by_draw_is_sent_again_with_its_spread(page, app_url, errors)
     expect(spread).to_have_attribute("aria-label", re.compile(r"^The code's spread"))
     assert lit(spread) > 0
     assert errors == []
+
+
+@pytest.mark.parametrize("model", ["dense-32", "conv-32", "vae-2"])
+def test_no_wcag_violation_with_every_layer_drawn_and_a_unit_picked(page, app_url, model):
+    page.goto(f"{app_url}/?model={model}")
+    page.locator("canvas.ink").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("link", name="Inside the network").click()
+    pad = page.locator(".layers canvas.ink")
+    pad.wait_for()
+    stroke(page, pad, SEVEN)
+    wait_until_idle(page)
+    page.locator(".layers .layer canvas").nth(1).click(position={"x": 2, "y": 2})
+    expect(page.locator(".layers .unit figure")).to_be_visible()
+    found = [violation for violation in axe.violations(page, "inside") if violation.frame is None]
+    assert not found, "\n".join(map(str, found))
