@@ -83,6 +83,29 @@ def incoming_weights(model: Autoencoder, unit: int) -> np.ndarray:
     return kernel[:, unit].reshape(IMAGE_SIDE, IMAGE_SIDE).copy()
 
 
+def pixel_weights(model: Autoencoder, image: np.ndarray, layer: str, unit: int) -> np.ndarray:
+    """What drives ``unit`` of dense encoder ``layer`` for ``image``, (28, 28): its incoming
+    weights traced back to the pixels through the ReLUs that are on (the gradient of its
+    input sum with respect to the pixels; for the first layer, :func:`incoming_weights`).
+    Raises ValueError for a layer past a convolution, whose units see a patch, not pixels."""
+    layers = encoder_layers(model.config)
+    names = [each.name for each in layers]
+    if layer not in names or any(each.kind != "dense" for each in layers[: names.index(layer) + 1]):
+        raise ValueError(f"{layer} is not a dense layer the pixels feed through dense layers")
+    index = names.index(layer)
+    if not 0 <= unit < layers[index].units:
+        raise ValueError(f"{layer} has units 0 to {layers[index].units - 1}, got {unit}")
+    outputs = model.activations(np.asarray(image, dtype=np.float32).reshape(-1))
+    weights = np.zeros(layers[index].units)
+    weights[unit] = 1
+    for k in range(index, -1, -1):
+        below = model.weights[f"{layers[k].name}.kernel"].astype(np.float64) @ weights
+        if k:
+            below *= outputs[layers[k - 1].name] > 0  # an off ReLU passes nothing back
+        weights = below
+    return weights.reshape(IMAGE_SIDE, IMAGE_SIDE)
+
+
 def paint_steps(model: Autoencoder, stats: LatentStatistics | None = None) -> np.ndarray:
     """How far each code unit is moved to see what it paints: its spread over the test set
     (``stats``), one prior standard deviation for a VAE, else 1; never 0 (a dead unit

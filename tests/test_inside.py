@@ -205,3 +205,24 @@ def test_the_code_layer_is_the_one_the_decoder_gets():
     assert inside.code_layer(random_model(DENSE)) == "latent"
     assert inside.code_layer(random_model(VAE)) == "latent_mean"
     assert inside.code_layer(random_model(PCA)) == "pca_encode"
+
+
+def test_a_deeper_unit_s_pixels_are_how_its_output_moves_with_each_pixel(images):
+    model = random_model(DENSE, seed=5)
+    image = images[0]
+    first = inside.pixel_weights(model, image, "encoder_hidden", 3)
+    np.testing.assert_allclose(first, inside.incoming_weights(model, 3), rtol=1e-6)
+    outputs = model.activations(image)["encoder_hidden_2"]
+    unit = int(np.argmax(outputs))  # on: locally linear in the pixels
+    assert outputs[unit] > 0
+    traced = inside.pixel_weights(model, image, "encoder_hidden_2", unit).ravel()
+    step = 1e-3
+    for pixel in (0, 300, 406, 783):
+        moved = image.copy()
+        moved[pixel] += step
+        change = model.activations(moved)["encoder_hidden_2"][unit] - outputs[unit]
+        assert change / step == pytest.approx(traced[pixel], rel=0.05, abs=1e-3)
+    with pytest.raises(ValueError, match="not a dense layer the pixels feed"):
+        inside.pixel_weights(random_model(CONV), image, "encoder_conv_2", 0)
+    with pytest.raises(ValueError, match="units 0 to 7"):
+        inside.pixel_weights(model, image, "encoder_hidden_2", 8)

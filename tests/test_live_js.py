@@ -158,6 +158,29 @@ def test_the_layers_view_says_what_each_layer_shows_in_the_server_s_words(name):
     assert [tuple(pair) for pair in got] == want
 
 
+@pytest.mark.parametrize("name", ["deep-32", "vae-2", "denoise-32"])
+def test_a_deeper_hidden_unit_s_pixels_are_python_s(name):
+    model = zoo_or_random(name)
+    image = (np.random.default_rng(6).random(784, dtype=np.float32) ** 3).astype(np.float32)
+    payload = export.payload(model) | inside.payload_extras(model)
+    second = payload["encoder"][1]
+    units = [0, second["units"] - 1]
+    got = run_js(
+        """([payload, image, units]) => {
+            const model = loadModel(payload);
+            const outputs = layerOutputs(model, image);
+            return [tracedToPixels(model, 1),
+                    units.map((unit) => Array.from(pixelWeights(model, outputs, 1, unit)))];
+        }""",
+        [payload, image.tolist(), units],
+    )
+    assert got[0] is True
+    for unit, weights in zip(units, got[1], strict=True):
+        want = inside.pixel_weights(model, image, second["name"], unit)
+        scale = max(1.0, float(np.abs(want).max()))
+        assert np.abs(np.array(weights).reshape(28, 28) - want).max() <= TOLERANCE * scale
+
+
 def test_the_error_map_is_painted_as_the_server_paints_it():
     original, reconstruction = np.random.default_rng(7).random((2, 784)).astype(np.float32)
     got = run_js(

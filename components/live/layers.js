@@ -44,6 +44,31 @@ function incomingWeights(model, unit) {
   return Float32Array.from({ length: count }, (_, i) => kernel[i * units + unit]);
 }
 
+// What drives unit `unit` of dense encoder layer `index` now: its incoming weights traced back
+// to the pixels through the units that are on (the gradient of its input sum at this drawing;
+// for the first layer, its own weights). `outputs`: layerOutputs of the drawing.
+function pixelWeights(model, outputs, index, unit) {
+  let weights = new Float64Array(model.encoder[index].units);
+  weights[unit] = 1;
+  for (let k = index; k >= 0; k--) {
+    const { kernel, fan_in: fanIn, units } = model.encoder[k];
+    const below = new Float64Array(fanIn);
+    for (let i = 0; i < fanIn; i++) {
+      let sum = 0;
+      for (let j = 0; j < units; j++) sum += kernel[i * units + j] * weights[j];
+      below[i] = sum;
+    }
+    if (k > 0) outputs[k - 1].values.forEach((value, i) => value > 0 || (below[i] = 0)); // ReLU off: no way through
+    weights = below;
+  }
+  return Float32Array.from(weights);
+}
+
+// Whether pixelWeights reaches layer `index`: dense layers all the way down to the pixels.
+function tracedToPixels(model, index) {
+  return model.encoder.slice(0, index + 1).every((layer) => layer.kind === "dense" && (layer === model.encoder[index] || layer.activation === "relu"));
+}
+
 // Half the difference of the images decoded with code unit `unit` moved `step` up and down.
 function paints(model, code, unit, step) {
   const moved = (sign) => {
@@ -274,6 +299,10 @@ function createLayers(root, data, setStateValue) {
         filterSide === 28
           ? `Unit ${unit}'s incoming weights, one per pixel: ink on orange pixels raises it, ink on blue ones lowers it.`
           : `Filter ${unit}: the 3x3 pattern it looks for, slid over the picture; orange weights reward ink, blue ones punish it.`;
+    } else if (role === "encoder" && values && tracedToPixels(state.model, state.model.encoder.indexOf(layer))) {
+      const index = state.model.encoder.indexOf(layer);
+      picture = { values: pixelWeights(state.model, state.outputs, index, unit), side: 28, scale: true };
+      caption = `Unit ${unit} of ${layer.name}: the pixels that drive it now, its incoming weights traced back to the pixels through the units that are on: ink on orange pixels raises it, ink on blue ones lowers it.`;
     } else if (role === "spread") {
       caption = `Code number ${unit}'s spread: the encoder's uncertainty about it (1 is the prior's).`;
     } else if (item.mapSide > 1) {

@@ -155,3 +155,25 @@ def test_the_keyboard_picks_a_code_unit_and_shows_what_it_paints(layers_page):
     after = page.locator(".layers .unit canvas").evaluate("(canvas) => canvas.toDataURL()")
     assert after != before
     assert page.errors == []
+
+
+def test_a_deeper_hidden_unit_shows_the_pixels_that_drive_it_now(layers_page):
+    page = layers_page
+    mount(page, "vae-2")
+    stroke(page)
+    second = page.locator(".layers .layer canvas").nth(2)  # encoder_hidden_2
+    box = second.bounding_box()
+    page.mouse.click(box["x"] + 3, box["y"] + 3)
+    words = page.locator(".layers .unit .caption")
+    expect(words).to_contain_text("Unit 0 of encoder_hidden_2: the pixels that drive it now")
+    picture = page.locator(".layers .unit canvas")
+    expect(picture).to_have_attribute("width", "28")
+    before = picture.evaluate("(canvas) => canvas.toDataURL()")
+    box = page.locator("canvas.ink").bounding_box()
+    page.mouse.move(box["x"] + 40, box["y"] + 150)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 250, box["y"] + 150, steps=6)  # other units on: other paths
+    page.mouse.up()
+    expect(words).to_contain_text("Unit 0 of encoder_hidden_2")
+    assert picture.evaluate("(canvas) => canvas.toDataURL()") != before
+    assert page.errors == []
