@@ -83,6 +83,16 @@ def incoming_weights(model: Autoencoder, unit: int) -> np.ndarray:
     return kernel[:, unit].reshape(IMAGE_SIDE, IMAGE_SIDE).copy()
 
 
+def traced_layers(model: Autoencoder) -> list[str]:
+    """The encoder's layers :func:`pixel_weights` reaches: dense ones fed by dense ones."""
+    names = []
+    for layer in encoder_layers(model.config):
+        if layer.kind != "dense":
+            break
+        names.append(layer.name)
+    return names
+
+
 def pixel_weights(model: Autoencoder, image: np.ndarray, layer: str, unit: int) -> np.ndarray:
     """What drives ``unit`` of dense encoder ``layer`` for ``image``, (28, 28): its incoming
     weights traced back to the pixels through the ReLUs that are on (the gradient of its

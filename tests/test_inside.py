@@ -226,3 +226,9 @@ def test_a_deeper_unit_s_pixels_are_how_its_output_moves_with_each_pixel(images)
         inside.pixel_weights(random_model(CONV), image, "encoder_conv_2", 0)
     with pytest.raises(ValueError, match="units 0 to 7"):
         inside.pixel_weights(model, image, "encoder_hidden_2", 8)
+
+
+def test_the_layers_traced_to_the_pixels_are_the_dense_ones_before_any_convolution():
+    assert inside.traced_layers(random_model(DENSE)) == ["encoder_hidden", "encoder_hidden_2"]
+    assert inside.traced_layers(random_model(CONV)) == []
+    assert inside.traced_layers(random_model(PCA)) == []

@@ -153,6 +153,11 @@ def _server_layers(model: Autoencoder, digit: np.ndarray, steps: np.ndarray, of:
         picture = inside.grid_picture(inside.layer_grid(painted), signed=True, zoom=6)
         st.image(picture, caption=words, width=picture.shape[1], alt=words)
     with weights_column:
+        traced = inside.traced_layers(model)
+        layer = st.selectbox("Hidden layer", traced) if len(traced) > 1 else None
+        if layer is not None and layer != traced[0]:
+            _traced_unit(model, digit, layer, of)
+            return
         unit = st.number_input("Unit of the first layer", 0, first_units - 1, 0)
         weights = inside.incoming_weights(model, unit)
         if weights.size == 9:
@@ -168,6 +173,20 @@ def _server_layers(model: Autoencoder, digit: np.ndarray, steps: np.ndarray, of:
         grid = inside.layer_grid(weights.reshape(-1))
         picture = inside.grid_picture(grid, signed=True, zoom=168 // weights.shape[0])
         st.image(picture, caption=words, width=picture.shape[1], alt=words)
+
+
+def _traced_unit(model: Autoencoder, digit: np.ndarray, layer: str, of: str) -> None:
+    """A deeper hidden unit: the pixels that drive it for ``digit``."""
+    units = int(model.weights[f"{layer}.kernel"].shape[-1])
+    unit = st.number_input(f"Unit of {layer}", 0, units - 1, 0)
+    weights = inside.pixel_weights(model, digit, layer, unit)
+    words = (
+        f"Unit {unit} of {layer}: the pixels that drive it for the {of}, its incoming weights "
+        "traced back to the pixels through the units that are on: ink on orange pixels raises "
+        "it, ink on blue ones lowers it."
+    )
+    picture = inside.grid_picture(inside.layer_grid(weights.reshape(-1)), signed=True, zoom=6)
+    st.image(picture, caption=words, width=picture.shape[1], alt=words)
 
 
 def _first_units(model: Autoencoder) -> int:

@@ -123,3 +123,14 @@ def test_the_visitor_s_own_model_is_shown_layer_by_layer():
         "reconstruction",
     ]
     assert any("24 numbers" in heading for heading in headings)
+
+
+def test_a_deeper_hidden_unit_shows_the_pixels_that_drive_it():
+    app = opened("vae-2", **{session.DRAWING_KEY: drawing()})
+    app.segmented_control[0].set_value("My drawing").run()
+    layer = next(box for box in app.selectbox if box.label == "Hidden layer")
+    assert layer.options == ["encoder_hidden", "encoder_hidden_2"]
+    layer.set_value("encoder_hidden_2").run()
+    assert_quiet(app)
+    said = "Unit 0 of encoder_hidden_2: the pixels that drive it"
+    assert any(caption.startswith(said) for caption, _ in pictures(app))
