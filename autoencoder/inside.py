@@ -3,8 +3,9 @@
 The layers view (components/live/layers.js, and the server's version of it)
 shows every layer's outputs (``Autoencoder.activations``) and, for one unit
 picked, either its incoming weights (a unit of the first layer: a 28x28
-picture of the pixels that excite it, or a 3x3 filter for a convolution) or,
-for a code unit, what it paints: the decoder's response to that unit alone,
+picture of the pixels that excite it, or a 3x3 filter for a convolution; for a
+deeper dense unit, those weights traced back to the pixels) or, for a code
+unit, what it paints: the decoder's response to that unit alone,
 moved a step either way around the current code. The JavaScript computes the
 same from the same weights; this module is its reference.
 """

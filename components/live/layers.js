@@ -6,9 +6,9 @@
 // layer's units as squares in a near-square block, a convolution's feature maps
 // side by side (inside.layer_grid). A unit is picked by a click, or by Tab and the
 // arrow keys (Enter or Space picks the one under the focus): a unit of the first
-// layer shows its incoming weights, a code unit what it paints (inside.paints: the
-// decoder's answer to that unit alone, moved a step either way around the current
-// code). Until the first stroke the view shows `data.start` (the visitor's drawing
+// layer shows its incoming weights, a deeper dense one the pixels that drive it now
+// (inside.pixel_weights), a code unit what it paints (inside.paints: the decoder's
+// answer to that unit alone, moved a step either way around the current code). Until the first stroke the view shows `data.start` (the visitor's drawing
 // from Draw, or a test image) if given. A polite live region reads out a summary
 // once a stroke ends and what a picked unit shows: never on every frame.
 

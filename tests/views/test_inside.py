@@ -134,3 +134,17 @@ def test_a_deeper_hidden_unit_shows_the_pixels_that_drive_it():
     assert_quiet(app)
     said = "Unit 0 of encoder_hidden_2: the pixels that drive it"
     assert any(caption.startswith(said) for caption, _ in pictures(app))
+
+
+def test_a_model_too_big_for_the_browser_is_drawn_by_the_server():
+    big = random_model(Config(hidden_units=(1024, 1024), latent_dim=8), seed=1)
+    state = {
+        session.OWN_MODEL_KEY: big,
+        session.DRAWING_KEY: drawing(),
+        session.LIVE_HELD_KEY: ["another-model"],  # this browser runs the live component
+    }
+    app = opened(None, **state)
+    app.segmented_control[0].set_value("My drawing").run()
+    assert_quiet(app)
+    assert any("runs on the server only" in caption.value for caption in app.caption)
+    assert len(layer_headings(app)) == 6
