@@ -4,7 +4,8 @@ The noise comes from ``noise.corrupt`` with one seed for every level, so the
 levels share one random draw: Gaussian noise is the same field scaled, and the
 pixels hit by masking or salt-and-pepper at one level are hit at every higher
 level too. The curves are then smooth, and a picture's noise only grows as its
-level does.
+level does. One image's picture (``restore``) is spoiled by ``noise.corrupt_portable``
+instead, which nests the same way: the noise the browser's live view makes.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 
 from autoencoder import metrics
 from autoencoder.network import Autoencoder
-from autoencoder.noise import corrupt
+from autoencoder.noise import corrupt, corrupt_portable
 
 CURVE_LEVELS = tuple(round(0.1 * step, 1) for step in range(1, 11))  # 0.1 .. 1.0
 
@@ -62,9 +63,12 @@ class Restoration:
 def restore(
     models: Sequence[Autoencoder], image: np.ndarray, kind: str, level: float, seed: int = 0
 ) -> Restoration:
-    """Corrupt one image (784 or 28x28, in [0, 1]) and let each model clean it up."""
+    """Corrupt one image (784 or 28x28, in [0, 1]) and let each model clean it up.
+
+    The portable noise: components/live/noise.js draws the same for the same seed.
+    """
     clean = metrics.unit_floats(image).reshape(1, -1)
-    noisy = corrupt(clean, kind, level, seed)
+    noisy = corrupt_portable(clean, kind, level, seed)
     outputs = [model.reconstruct(noisy) for model in models]
     return Restoration(
         noisy=noisy[0],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -13,7 +15,7 @@ from autoencoder.config import DATASET_LABELS, Config
 from autoencoder.data import Split
 from autoencoder.network import Autoencoder
 from autoencoder.zoo import DEFAULT_NAME
-from views import caching, computations, links, models, runs, session, sidebar, testset
+from views import caching, computations, links, live, models, runs, session, sidebar, testset
 from views.labels import NOISES
 from views.links import Link
 
@@ -22,6 +24,7 @@ KINDS = {NOISES[kind].control: kind for kind in ("gaussian", "mask", "salt_peppe
 NOISE_SEED = 0  # the same draw at every level: moving the slider only makes it stronger
 CURVE_IMAGES = 500  # the first test images, scored at every level of the chart
 LEVELS, LEVEL_STEP = (0.05, 1.0), 0.05  # the noise level slider's range and step
+DEFAULT_KIND, DEFAULT_LEVEL = "Gaussian", 0.5
 # The page's choices, in its URL: ?noise=masking&level=0.3&image=a-test-image&index=42
 KIND = Link("noise", "denoise_kind")
 LEVEL = Link("level", "denoise_level")
@@ -53,35 +56,33 @@ def denoise_page() -> None:
     )
     denoiser = models.load_or_say((DENOISER,), called="The denoising model").get(DENOISER)
     test = testset.load_test_images(name)
-    noise_column, level_column = st.columns(2, gap="large")
-    with KIND.linked(links.one_of(list(KINDS)), default="Gaussian") as key:
-        label = noise_column.segmented_control("Noise", list(KINDS), required=True, key=key)
+    clean, image_id = _chosen_image(test)
+    # Short captions: a caption wider than its picture would stretch the picture.
+    shown = {DEFAULT_NAME: seed_model}
+    if denoiser is not None:
+        shown[DENOISER] = denoiser
+    label, level = _noise_choice()
     kind = KINDS[label]
-    with LEVEL.linked(links.number(*LEVELS, step=LEVEL_STEP), default=0.5) as key:
-        level = level_column.slider("Noise level", *LEVELS, step=LEVEL_STEP, key=key)
-    level_column.caption(f"The level is {NOISES[kind].level}.")
-    clean = _chosen_image(test)
-    if clean is not None:
-        # Short captions: a caption wider than its picture would stretch the picture.
-        shown = {DEFAULT_NAME: seed_model}
-        if denoiser is not None:
-            shown[DENOISER] = denoiser
-        result = denoising.restore(list(shown.values()), clean, kind, level, NOISE_SEED)
-        spoiled = f"{label.lower()} noise at level {level:g}"
-        panels = [
-            (clean, "Clean", "the clean image"),
-            (
-                result.noisy,
-                f"Noisy: {result.noisy_psnr:.1f} dB",
-                f"the image spoiled by {spoiled} (PSNR {result.noisy_psnr:.1f} dB)",
-            ),
-        ]
-        panels += [
-            (output, f"{title}: {psnr:.1f} dB", f"{title}'s clean-up of it (PSNR {psnr:.1f} dB)")
-            for title, output, psnr in zip(shown, result.outputs, result.output_psnrs, strict=True)
-        ]
-        for column, (picture, caption, alt) in zip(st.columns(4), panels, strict=False):
-            column.image(pictures.enlarge(picture, 6), caption=caption, alt=alt)
+    # Live, the browser draws the kind, the level and the pictures, and says when they change.
+    live_view = clean is not None and live.denoise(
+        shown,
+        clean,
+        image_id=image_id,
+        seed=NOISE_SEED,
+        kind=kind,
+        level=level,
+        kinds=[
+            {"kind": kind, "label": control, "meaning": f"The level is {NOISES[kind].level}."}
+            for control, kind in KINDS.items()
+        ],
+        levels=(*LEVELS, LEVEL_STEP),
+        on_change=_noise_chosen,
+    )
+    if not live_view:
+        label, level = _noise_widgets()
+        kind = KINDS[label]
+        if clean is not None:
+            _pictures(list(shown.items()), clean, label, kind, level)
 
     if test is not None:
         st.subheader("Over many images")
@@ -97,6 +98,55 @@ def denoise_page() -> None:
         )
 
 
+def _noise_choice() -> tuple[str, float]:
+    """The noise kind's label and the level, from the session or the link, with no widget."""
+    with KIND.linked(links.one_of(list(KINDS)), default=DEFAULT_KIND) as key:
+        label = st.session_state[key]
+    with LEVEL.linked(links.number(*LEVELS, step=LEVEL_STEP), default=DEFAULT_LEVEL) as key:
+        level = st.session_state[key]
+    return label, float(level)
+
+
+def _noise_chosen(kind: str, level: float) -> None:
+    """The live view's gesture ended: the chart's rule and the link follow (before the rerun)."""
+    KIND.set(next(control for control, each in KINDS.items() if each == kind))
+    low, step = LEVELS[0], LEVEL_STEP
+    LEVEL.set(min(round(low + round((level - low) / step) * step, 6), LEVELS[1]))
+
+
+def _noise_widgets() -> tuple[str, float]:
+    """The server's noise kind and level, for a browser that does not run the live view."""
+    noise_column, level_column = st.columns(2, gap="large")
+    with KIND.linked(links.one_of(list(KINDS)), default=DEFAULT_KIND) as key:
+        label = noise_column.segmented_control("Noise", list(KINDS), required=True, key=key)
+    with LEVEL.linked(links.number(*LEVELS, step=LEVEL_STEP), default=DEFAULT_LEVEL) as key:
+        level = level_column.slider("Noise level", *LEVELS, step=LEVEL_STEP, key=key)
+    level_column.caption(f"The level is {NOISES[KINDS[label]].level}.")
+    return label, level
+
+
+def _pictures(
+    shown: list[tuple[str, Autoencoder]], clean: np.ndarray, label: str, kind: str, level: float
+) -> None:
+    """The server's clean, noisy and cleaned-up pictures (the same noise as the live view's)."""
+    result = denoising.restore([model for _, model in shown], clean, kind, level, NOISE_SEED)
+    spoiled = f"{label.lower()} noise at level {level:g}"
+    panels = [
+        (clean, "Clean", "the clean image"),
+        (
+            result.noisy,
+            f"Noisy: {result.noisy_psnr:.1f} dB",
+            f"the image spoiled by {spoiled} (PSNR {result.noisy_psnr:.1f} dB)",
+        ),
+    ]
+    panels += [
+        (output, f"{title}: {psnr:.1f} dB", f"{title}'s clean-up of it (PSNR {psnr:.1f} dB)")
+        for (title, _), output, psnr in zip(shown, result.outputs, result.output_psnrs, strict=True)
+    ]
+    for column, (picture, caption, words) in zip(st.columns(4), panels, strict=False):
+        column.image(pictures.enlarge(picture, 6), caption=caption, alt=words)
+
+
 def _noise_words(config: Config) -> str:
     """How a denoising model's training images were spoiled (its zoo entry says)."""
     if config.noise == "mask":
@@ -104,8 +154,9 @@ def _noise_words(config: Config) -> str:
     return f"Gaussian noise of standard deviation {config.noise_level:g}"
 
 
-def _chosen_image(test: Split | None) -> np.ndarray | None:
-    """The clean image to spoil: a test image (by index or at random) or the drawing."""
+def _chosen_image(test: Split | None) -> tuple[np.ndarray | None, str]:
+    """The clean image to spoil (a test image, by index or at random, or the drawing), and
+    a name for it that changes when it does."""
     sources = ["A test image", "My drawing"] if test is not None else ["My drawing"]
     source_column, index_column, button_column = st.columns(
         [2, 1, 1], gap="large", vertical_alignment="bottom"
@@ -117,7 +168,8 @@ def _chosen_image(test: Split | None) -> np.ndarray | None:
         drawing = session.drawing()
         if drawing is None:
             st.info("Draw a digit on the **Draw** page first; it will show up here.")
-        return drawing
+            return None, "none"
+        return drawing, f"drawing-{hashlib.sha1(np.ascontiguousarray(drawing)).hexdigest()[:12]}"
     assert test is not None
     last = len(test) - 1
     with INDEX.linked(links.integer(0, last), default=0) as key:
@@ -125,7 +177,7 @@ def _chosen_image(test: Split | None) -> np.ndarray | None:
     button_column.button(
         "Random image", icon=":material/shuffle:", on_click=_pick_random, args=(len(test),)
     )
-    return testset.test_images(test, int(index))
+    return testset.test_images(test, int(index)), f"test-{int(index)}"
 
 
 def _pick_random(count: int) -> None:

@@ -36,6 +36,16 @@ SCRIPTS = (
 )  # fmt: skip
 # The layers view (views/inside.py): its drawing pad and itself, loaded before main.js.
 SCRIPTS = (*SCRIPTS[:-1], "pad.js", "layers.js", SCRIPTS[-1])
+# Denoise, Generate, the detector's threshold and Compare's pad (views/live.py's own functions).
+SCRIPTS = (
+    *SCRIPTS[:-1],
+    "noise.js",
+    "denoise.js",
+    "generate.js",
+    "detect.js",
+    "compare.js",
+    SCRIPTS[-1],
+)
 UNIT_COLUMNS = 4
 PREPROCESS = {
     "box": preprocess.DIGIT_BOX,
@@ -231,6 +241,102 @@ def _mount(
 
     result = _component(key=key, data=data, on_held_change=remember_held, **callbacks)
     return result if held else None
+
+
+def denoise(
+    models: Mapping[str, Autoencoder],
+    clean: np.ndarray,
+    *,
+    image_id: str,
+    seed: int,
+    kind: str,
+    level: float,
+    kinds: list[dict[str, str]],
+    levels: tuple[float, float, float],
+    on_change: Callable[[str, float], None],
+) -> bool:
+    """The noise kind and level, the noisy image and each model's clean-up with PSNRs, live;
+    False if not live (the page draws its own). ``on_change(kind, level)`` once a gesture ends.
+
+    ``kinds``: each kind's ``kind`` (noise.KINDS), ``label`` and ``meaning``;
+    ``levels``: the slider's low, high and step.
+    """
+    key = "live-denoise"
+    low, high, step = levels
+    view = {
+        "clean": np.asarray(clean, dtype=float).ravel().tolist(),
+        "seed": seed,
+        "kind": kind,
+        "level": level,
+        "kinds": kinds,
+        "kind_label": "Noise",
+        "level_label": "Noise level",
+        "min": low,
+        "max": high,
+        "step": step,
+        "captions": {"clean": "Clean", "noisy": "Noisy"},
+        "models": list(models),
+    }
+
+    def changed() -> None:
+        chosen = noise_choice(
+            st.session_state[key].get("noise"), [k["kind"] for k in kinds], low, high
+        )
+        if chosen is not None:
+            on_change(*chosen)
+
+    spec = f"denoise-{image_id}"
+    return _mount_many(list(models.values()), "denoise", key, spec, view, on_noise_change=changed)
+
+
+def noise_choice(sent: Any, kinds: list[str], low: float, high: float) -> tuple[str, float] | None:
+    """The kind and level the browser sent, or None for nonsense (the page keeps its own)."""
+    if not isinstance(sent, dict) or sent.get("kind") not in kinds:
+        return None
+    level = sent.get("level")
+    if not isinstance(level, int | float) or isinstance(level, bool) or not low <= level <= high:
+        return None
+    return sent["kind"], float(level)
+
+
+def _mount_many(
+    models: list[Autoencoder],
+    view: str,
+    key: str,
+    spec: str,
+    data: dict[str, Any],
+    **callbacks: Callable[[], None],
+) -> bool:
+    """A view of several models (or none): True once this browser is known to run it.
+
+    ``spec`` names what the view shows: a new one rebuilds it in the same element.
+    Each model's weights go until this page reports holding them, as in :func:`_mount`.
+    """
+    held = session.live_held()
+    payloads = []
+    for model in models:
+        if model.fingerprint in held:
+            continue
+        try:
+            payloads.append(export.payload(model))
+        except export.UnsupportedModelError as error:
+            st.caption(f"This view runs on the server only ({error}).")
+            return False
+    data = {
+        "view": view,
+        "spec": spec,
+        "fingerprints": [model.fingerprint for model in models],
+        "held": held,
+        "active": bool(held),
+        "payloads": payloads,
+        **data,
+    }
+
+    def remember_held() -> None:
+        session.set_live_held(st.session_state[key].get("held") or [])
+
+    _component(key=key, data=data, on_held_change=remember_held, **callbacks)
+    return bool(held)
 
 
 def _nothing() -> None:

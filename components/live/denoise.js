@@ -14,7 +14,7 @@ function denoiseFrame(models, clean, kind, level, field) {
 function createDenoise(root, data, setStateValue) {
   const clean = Float32Array.from(data.clean);
   const field = noiseField(data.seed, clean.length); // one draw for every level, as the server's
-  const state = { models: [], kind: data.kind, level: data.level, pending: false, inputTime: 0 };
+  const state = { models: [], kind: data.kind, level: data.level, pending: false, inputTime: 0, said: "" };
 
   const layout = element(root, "div", "denoise");
   const controls = element(layout, "div", "controls");
@@ -48,6 +48,7 @@ function createDenoise(root, data, setStateValue) {
   slider.addEventListener("change", commit);
 
   const pictures = element(layout, "div", "pictures");
+  const say = liveRegion(layout);
   const cleanCanvas = figure(pictures, data.captions.clean);
   const noisyCanvas = figure(pictures, data.captions.noisy);
   const outputCanvases = data.models.map((title) => figure(pictures, title));
@@ -69,17 +70,27 @@ function createDenoise(root, data, setStateValue) {
     state.pending = false;
     if (!state.models.length) return;
     const frame = denoiseFrame(state.models, clean, state.kind, state.level, field);
+    // Each caption, and a label that says what the picture is, as the server's alt text does.
+    const spoiled = `${kindLabel().toLowerCase()} noise at level ${state.level.toFixed(2)}`;
     paintGrey(noisyCanvas, frame.noisy);
     caption(noisyCanvas, `${data.captions.noisy}: ${frame.noisyPsnr.toFixed(1)} dB`);
+    describeCanvas(noisyCanvas, `${data.captions.noisy}: the image spoiled by ${spoiled} (PSNR ${frame.noisyPsnr.toFixed(1)} dB)`);
     frame.outputs.forEach((output, index) => {
+      const [title, decibels] = [data.models[index], frame.psnrs[index].toFixed(1)];
       paintGrey(outputCanvases[index], output);
-      caption(outputCanvases[index], `${data.models[index]}: ${frame.psnrs[index].toFixed(1)} dB`);
+      caption(outputCanvases[index], `${title}: ${decibels} dB`);
+      describeCanvas(outputCanvases[index], `${title}: its clean-up of the image spoiled by ${spoiled} (PSNR ${decibels} dB)`);
     });
+    state.said = `${spoiled}: noisy ${frame.noisyPsnr.toFixed(1)} dB, ${frame.psnrs.map((value, index) => `${data.models[index]} ${value.toFixed(1)} dB`).join(", ")}`;
     announceFrame(root, state.inputTime);
   }
 
+  const kindLabel = () => data.kinds.find(({ kind }) => kind === state.kind).label;
+
+  // When the thumb is let go or a kind clicked: Python hears it, a screen reader the figures.
   function commit() {
     setStateValue("noise", { kind: state.kind, level: state.level });
+    requestAnimationFrame(() => say(`Pictures updated: ${state.said}.`));
   }
 
   showKind();
@@ -87,6 +98,7 @@ function createDenoise(root, data, setStateValue) {
     setModels(models) {
       state.models = models;
       paintGrey(cleanCanvas, clean);
+      describeCanvas(cleanCanvas, `${data.captions.clean}: the clean image`);
       draw();
     },
   };

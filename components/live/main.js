@@ -9,19 +9,36 @@
 
 const MODELS = new Map(); // fingerprint -> loaded model
 const VIEWS = new WeakMap(); // parentElement -> { spec, view }
-const CREATE = { explore: createExplore, draw: createDraw, layers: createLayers };
+const CREATE = {
+  explore: createExplore,
+  draw: createDraw,
+  layers: createLayers,
+  denoise: createDenoise,
+  map: createMap,
+  interpolation: createInterpolation,
+  detect: createDetect,
+  compare: createCompare,
+};
+// Reported by a view that needs no model (the detector's threshold), so that Python
+// learns the script runs there too; never a model's fingerprint.
+const RUNS = "script-runs";
+const MARKS = new Set();
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
-  if (data.payload && !MODELS.has(data.payload.fingerprint)) {
-    MODELS.set(data.payload.fingerprint, loadModel(data.payload));
+  // One model's payload (data.payload), or several views' models (data.payloads).
+  for (const payload of [data.payload, ...(data.payloads || [])]) {
+    if (payload && !MODELS.has(payload.fingerprint)) MODELS.set(payload.fingerprint, loadModel(payload));
   }
-  const held = [...MODELS.keys()].sort();
+  const wanted = data.fingerprints || [data.fingerprint];
+  if (!wanted.length) MARKS.add(RUNS);
+  const held = [...MODELS.keys(), ...MARKS].sort();
   if (held.join() !== [...data.held].sort().join()) setStateValue("held", held);
 
-  const model = MODELS.get(data.fingerprint);
+  const models = wanted.map((fingerprint) => MODELS.get(fingerprint));
+  const model = models[0];
   let shown = VIEWS.get(parentElement);
-  if (!data.active || !model) {
+  if (!data.active || models.some((one) => !one)) {
     if (shown) shown.root.remove();
     VIEWS.delete(parentElement);
     return;
@@ -34,5 +51,6 @@ export default function (component) {
     shown = { spec: data.spec, root, view: CREATE[data.view](root, data, setStateValue) };
     VIEWS.set(parentElement, shown);
   }
-  shown.view.setModel(model);
+  if (shown.view.setModels) shown.view.setModels(models);
+  else shown.view.setModel(model);
 }

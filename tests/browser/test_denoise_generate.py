@@ -1,10 +1,13 @@
-"""Denoise and Generate in Chromium: moving a slider changes the picture on screen."""
+"""Denoise and Generate in Chromium with the live component's script blocked: the server's
+sliders still change the pictures on screen, one rerun a move (tests/browser/test_live_pages.py
+has the live views)."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, assert_no_exception
 from tests.views.test_denoise import require_zoo
@@ -34,7 +37,8 @@ def wait_for_new_source(page, caption: str, before: str) -> None:
     )
 
 
-def test_denoise_level_slider_changes_the_noisy_image(page, app_url):
+def test_denoise_level_slider_changes_the_noisy_image(server_page, app_url):
+    page = server_page
     require_zoo("denoise-32")
     page.goto(f"{app_url}/denoise")
     noisy = figure(page, "Noisy: ")
@@ -49,10 +53,12 @@ def test_denoise_level_slider_changes_the_noisy_image(page, app_url):
     assert page.locator('[data-testid="stImage"]', has_text="Noisy: ").inner_text() != caption
     page.wait_for_timeout(1000)  # the chart below redraws its level line last
     page.screenshot(path=ARTIFACTS / "denoise.png", full_page=True)
+    expect(page.locator(".live")).to_have_count(0)
     assert_no_exception(page)
 
 
-def test_generate_z0_slider_changes_the_decoded_point(page, app_url):
+def test_generate_z0_slider_changes_the_decoded_point(server_page, app_url):
+    page = server_page
     require_zoo("vae-2")
     page.goto(f"{app_url}/generate")
     page.get_by_text("The 2-number map").click()
@@ -70,4 +76,5 @@ def test_generate_z0_slider_changes_the_decoded_point(page, app_url):
     page.mouse.click(plot["x"] + plot["width"] * 0.25, plot["y"] + plot["height"] * 0.25)
     page.get_by_text(re.compile(r"^z = \(-\d\.\d\d, \d\.\d\d\), decoded$")).wait_for()
     page.screenshot(path=ARTIFACTS / "generate.png", full_page=True)
+    expect(page.locator(".live")).to_have_count(0)
     assert_no_exception(page)

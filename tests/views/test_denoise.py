@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 
@@ -9,7 +10,10 @@ import numpy as np
 import pytest
 
 from autoencoder import zoo
+from autoencoder.data import load_dataset
 from tests.views.conftest import open_app, open_bad_link, open_link
+from views import live as views_live
+from views import session
 
 PAGE = "views/denoise.py"
 
@@ -178,3 +182,68 @@ def test_without_the_data_it_says_so_once_and_still_denoises_the_drawing(monkeyp
     assert "test images are not available here" in app.info[0].value
     assert len(app.image) == 4  # the drawing, noisy, and both models' outputs
     assert not app.get("vega_lite_chart")  # the curves need the test images
+
+
+def live_data(app) -> dict:
+    """What the live view was sent: its noise, image and models."""
+    (component,) = app.get("bidi_component")
+    return json.loads(component.proto.json)
+
+
+def open_live(params: dict[str, str] | None = None):
+    """The page once this browser has reported that the live component runs."""
+    app = open_link(PAGE, params) if params else open_app(PAGE)
+    app.session_state[session.LIVE_HELD_KEY] = ["some-model"]
+    return app.run()
+
+
+def test_live_the_browser_draws_the_noise_and_the_pictures_and_the_server_does_not(app, mnist_path):
+    live = open_live()
+    assert not live.exception
+    assert not live.image  # no server pictures under the live ones
+    assert not live.slider and not live.get("button_group")[1:]  # only the image's source
+    data = live_data(live)
+    assert (data["view"], data["kind"], data["level"], data["seed"]) == (
+        "denoise",
+        "gaussian",
+        0.5,
+        0,
+    )
+    assert data["models"] == ["dense-32", "denoise-32"]
+    assert len(data["payloads"]) == len(data["fingerprints"]) == 2  # both models' weights
+    first = load_dataset("mnist", mnist_path).test.pixels[0] / 255  # the page's first image
+    np.testing.assert_allclose(data["clean"], first.ravel(), atol=1e-6)
+    assert live.get("vega_lite_chart")  # the chart still comes from the server
+
+
+def test_live_a_link_s_noise_reaches_the_live_view_and_stays_in_the_url():
+    require_zoo("denoise-32")
+    live = open_live({"noise": "masking", "level": "0.3", "index": "42"})
+    data = live_data(live)
+    assert (data["kind"], data["level"]) == ("mask", 0.3)
+    assert data["spec"] == "denoise-test-42"  # a new image rebuilds the view
+    assert live.query_params == {"noise": "masking", "level": "0.3", "index": "42"}
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        None,
+        [],
+        {"kind": "blur", "level": 0.5},
+        {"kind": "mask"},
+        {"kind": "mask", "level": "0.5"},
+        {"kind": "mask", "level": True},
+        {"kind": "mask", "level": 1.5},
+        {"kind": "mask", "level": float("nan")},
+    ],
+)
+def test_live_nonsense_from_the_browser_changes_nothing(sent):
+    assert views_live.noise_choice(sent, ["gaussian", "mask"], 0.05, 1.0) is None
+
+
+def test_live_the_browser_s_choice_is_taken():
+    assert views_live.noise_choice({"kind": "mask", "level": 1}, ["mask"], 0.05, 1.0) == (
+        "mask",
+        1.0,
+    )

@@ -1,0 +1,104 @@
+"""The live views beyond Draw and Explore, in Chromium: Denoise's noise, Generate's map and
+interpolation, the detector's threshold and Compare's pad redraw while the control moves,
+with no message to the server until the gesture ends, and say in words what they show."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, assert_no_exception
+from tests.views.test_denoise import require_zoo
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """Every console error and uncaught exception of the page, to be asserted empty."""
+    errors: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            errors.append(f"{message.text} ({message.location.get('url')})")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+@pytest.fixture
+def sent_frames(page) -> list[bytes | str]:
+    """What the page sends Streamlit over its websocket: a rerun request is one of these."""
+    frames: list[bytes | str] = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: frames.append(frame)))
+    return frames
+
+
+def canvas_ink(page, name: str) -> int:
+    """The summed pixel values of a live picture (a canvas named by the start of its label)."""
+    return page.locator(f".live canvas[aria-label^='{name}']").first.evaluate(
+        """canvas => canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height)
+            .data.reduce((sum, value, index) => sum + (index % 4 === 3 ? 0 : value), 0)"""
+    )
+
+
+def open_page(page, app_url: str, name: str) -> None:
+    """From the app's root, by the sidebar's link (opened at /page, Streamlit first asks
+    /page/_stcore/... and logs two 404s)."""
+    page.goto(app_url)
+    page.get_by_role("link", name=name, exact=True).click()
+
+
+def wait_for_sent(page, frames: list[bytes | str], since: int, word: str) -> None:
+    """Until a frame sent after ``since`` carries ``word`` (a component's state name)."""
+    needle = f'"{word}"'.encode()
+    for _ in range(100):
+        if any(needle in frame for frame in frames[since:] if isinstance(frame, bytes)):
+            return
+        page.wait_for_timeout(100)
+    pytest.fail(f"the {word} never reached the server")
+
+
+def drag_range(page, slider, frames: list[bytes | str], *, start: float, end: float) -> int:
+    """Hold ``slider``'s thumb from ``start`` to ``end`` (fractions of its width), not let go;
+    the number of frames sent before the drag."""
+    box = slider.bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 4 + start * (box["width"] - 8), y)
+    page.mouse.down()
+    sent = len(frames)
+    page.mouse.move(box["x"] + 4 + end * (box["width"] - 8), y, steps=20)
+    return sent
+
+
+def test_denoise_redraws_the_noise_and_both_clean_ups_as_the_level_moves(
+    page, app_url, console_errors, sent_frames
+):
+    require_zoo("denoise-32")
+    open_page(page, app_url, "Denoise")
+    noisy = page.locator(".live canvas[aria-label^='Noisy: the image spoiled by gaussian']")
+    noisy.wait_for()
+    expect(page.locator('[data-testid="stImage"]')).to_have_count(0)  # not drawn twice
+    expect(page.locator('[data-testid="stSlider"]')).to_have_count(0)
+    before = [canvas_ink(page, name) for name in ("Noisy", "dense-32", "denoise-32")]
+    before_label = page.locator(".live canvas[aria-label^='denoise-32']").get_attribute(
+        "aria-label"
+    )
+    slider = page.locator(".live .denoise input[type=range]")
+    sent = drag_range(page, slider, sent_frames, start=0.5, end=1.0)
+    during = [canvas_ink(page, name) for name in ("Noisy", "dense-32", "denoise-32")]
+    assert all(now != then for now, then in zip(during, before, strict=True))
+    assert len(sent_frames) == sent  # redrawn with no round trip
+    label = page.locator(".live canvas[aria-label^='denoise-32']").get_attribute("aria-label")
+    assert label != before_label and "level 1.00" in label
+    page.mouse.up()  # the level goes to Python now: the link and the chart's rule follow
+    wait_for_sent(page, sent_frames, sent, "noise")
+    page.wait_for_url("**level=1*")
+    page.get_by_role("button", name="Masking").click()
+    page.wait_for_url("**noise=masking*")
+    page.locator(".live canvas[aria-label^='Noisy: the image spoiled by masking']").wait_for()
+    expect(page.locator(".live p[role=status]")).to_contain_text("Pictures updated: masking noise")
+    page.screenshot(path=ARTIFACTS / "view-denoise-live.png", full_page=True)
+    assert_no_exception(page)
+    assert console_errors == []
