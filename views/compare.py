@@ -49,6 +49,7 @@ SERIES_COLOURS = {
     OWN: "#dc2626",
 }
 OTHER_COLOUR = "#374151"  # a series added to the zoo later, until it gets a colour
+REFERENCE_COLOUR = "#111827"  # published results: black crosses, not a family's colour
 
 
 def compare_page() -> None:
@@ -264,6 +265,41 @@ def _figures(entries: dict[str, dict[str, Any]]) -> None:
     )
 
 
+def _references_layer(published: list[dict[str, Any]], x: Any, y: Any) -> Any:
+    """Published results (the 2006 deep autoencoder) as black crosses, named beside them."""
+    import altair as alt
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        [
+            {
+                "model": item["name"],
+                "code size": item["latent_dim"],
+                "PSNR (dB)": item["psnr"],
+                "squared error per image": item["squared_error"],
+                "architecture": item["architecture"],
+            }
+            for item in published
+        ]
+    )
+    base = alt.Chart(frame).encode(
+        x=x,
+        y=y,
+        tooltip=[
+            "model",
+            "architecture",
+            "code size",
+            alt.Tooltip("PSNR (dB):Q", format=".2f"),
+            alt.Tooltip("squared error per image:Q", format=".2f"),
+        ],
+    )
+    crosses = base.mark_point(shape="cross", size=140, filled=True, color=REFERENCE_COLOUR)
+    names = base.mark_text(align="right", dx=-10, dy=-8, color=REFERENCE_COLOUR).encode(
+        text="model"
+    )
+    return alt.layer(crosses, names)
+
+
 def _series(name: str) -> str:
     """A zoo name without its code size: models of one series differ only in it."""
     return name if name == OWN else name.rsplit("-", 1)[0]
@@ -292,7 +328,9 @@ def _rate_distortion(
                 "chosen": label in loaded,
             }
             for label, entry in catalog.items()
-            if entry["dataset"] == name and "psnr" in entry.get("metrics", {})
+            if entry["dataset"] == name
+            and "psnr" in entry.get("metrics", {})
+            and not entry.get("binarized")  # its PSNR is on black-and-white test images
         ]
     )
     if points.empty:
@@ -342,6 +380,9 @@ def _rate_distortion(
         ],
     )
     layers = [lines, dots]
+    published = [item for item in zoo.read_references() if item["dataset"] == name]
+    if published:
+        layers.append(_references_layer(published, x, y))
     drawing = session.drawing()
     if drawing is not None:
         layers.append(_drawing_layer(drawing, points, own, x, y, colour))
@@ -362,6 +403,12 @@ def _rate_distortion(
         f"Each model's PSNR on the {DATASET_LABELS[name]} test set; the chosen ones are big. "
         "PCA, the best linear code of each size, is the dashed reference: a network earns its "
         "keep by rising above it."
+        + "".join(
+            f" The black cross is the {item['name']} ({item['architecture']}): "
+            f"{item['latent_dim']} numbers, {item['psnr']:.2f} dB, "
+            f"{item['squared_error']:.2f} squared error per image."
+            for item in published
+        )
         + (" Hollow diamonds: your drawing's PSNR under each model." if drawing is not None else "")
     )
 

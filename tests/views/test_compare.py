@@ -251,6 +251,7 @@ def test_every_kind_the_zoo_declares_renders(full_zoo):
         app.multiselect(key="compare_models").set_value(names[start : start + 4]).run()
         assert not app.exception, names[start : start + 4]
         assert not app.warning
+    app.multiselect(key="compare_models").set_value(["dense-32", "conv-32"]).run()  # digits
     spec = chart_spec(app)
     for series in ("dense", "conv", "vae", "pca", "deep", "denoise"):
         assert f'"{series}"' in spec, series
@@ -259,3 +260,11 @@ def test_every_kind_the_zoo_declares_renders(full_zoo):
     app.segmented_control(key="compare_source").set_value("At random").run()
     assert app.caption[0].value.startswith("Fashion-MNIST clothes test images ")
     assert "Not trained on Fashion-MNIST clothes: dense-32" in app.caption[1].value
+
+
+def test_the_chart_marks_the_2006_deep_autoencoder_and_leaves_out_the_binarised_vae():
+    app = open_app(PAGE)
+    spec = chart_spec(app)
+    assert "deep autoencoder, 2006" in spec and '"cross"' in spec
+    assert "vae-bin-50" not in spec  # its PSNR is on black-and-white images
+    assert any("The black cross is the deep autoencoder, 2006" in c.value for c in app.caption)
