@@ -3,6 +3,8 @@ pick a test image and see its reconstruction."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -71,6 +73,10 @@ def test_pages_switch_and_a_live_slider_moves_with_the_keys(page, app_url):
         pytest.fail("the decoded picture did not change")
     # Its text alternative follows the new code (set when the key is let go).
     expect(decoded).not_to_have_attribute("aria-label", label)
+    # and a screen reader hears it once, politely.
+    expect(page.locator(".live [role=status][aria-live=polite]")).to_have_text(
+        re.compile(r"^Decoded picture updated: decoded from code z0 = ")
+    )
     page.keyboard.press("End")
     assert float(page.evaluate(FOCUSED)["value"]) >= float(moved["value"])
     page.keyboard.press("Home")
