@@ -15,12 +15,15 @@ if TYPE_CHECKING:  # a job exists only once a run was started (views/train.py im
     from autoencoder.jobs import TrainingJob
 
 
-# Streamlit marks a focused page link only by a faint grey background: a ring that shows
-# (WCAG 2.4.7), in the theme's primary colour, drawn inside so the sidebar does not clip it.
+# Focus that shows (WCAG 2.4.7), on every page: Streamlit marks a focused page link only by
+# a faint grey background, and keeps a picture's full-screen button invisible (opacity 0)
+# while Tab is on it. Rings in the theme's primary colour, drawn inside so nothing clips them.
 FOCUS_RING = """<style>
-[data-testid="stSidebarNav"] a:focus-visible {
-  outline: 2px solid var(--primary-color, #4f46e5); outline-offset: -2px;
+[data-testid="stSidebarNav"] a:focus-visible,
+[data-testid="stElementToolbar"] button:focus-visible {
+  outline: 2px solid #4f46e5; outline-offset: -2px;
 }
+[data-testid="stElementToolbar"]:focus-within { opacity: 1; }
 </style>"""
 
 

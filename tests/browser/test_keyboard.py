@@ -103,4 +103,11 @@ def test_a_test_image_is_picked_and_rebuilt_with_the_keys(page, app_url):
     grid = page.get_by_role("img", name="The picked test images, numbers 42, 43, 44, 45")
     expect(grid).to_be_visible()
     assert "above their reconstructions; BCE from" in grid.get_attribute("alt")
+    # The picture's full-screen button: reached by Tab, and then seen, with its ring.
+    button = tab_to(page, lambda f: f["label"].startswith("Fullscreen: The picked"))
+    assert button["ring"]
+    toolbar = page.locator(
+        '[data-testid="stElementToolbar"]', has=page.get_by_label(button["label"])
+    )
+    expect(toolbar).to_have_css("opacity", "1")
     assert_no_exception(page)
