@@ -100,10 +100,8 @@ def denoise_page() -> None:
 
 def _noise_choice() -> tuple[str, float]:
     """The noise kind's label and the level, from the session or the link, with no widget."""
-    with KIND.linked(links.one_of(list(KINDS)), default=DEFAULT_KIND) as key:
-        label = st.session_state[key]
-    with LEVEL.linked(links.number(*LEVELS, step=LEVEL_STEP), default=DEFAULT_LEVEL) as key:
-        level = st.session_state[key]
+    label = KIND.current(links.one_of(list(KINDS)), default=DEFAULT_KIND)
+    level = LEVEL.current(links.number(*LEVELS, step=LEVEL_STEP), default=DEFAULT_LEVEL)
     return label, float(level)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -14,7 +16,7 @@ from autoencoder.data import CLASS_NAMES, Split
 from autoencoder.latent import PRIOR_SPAN
 from autoencoder.network import Autoencoder
 from autoencoder.zoo import DEFAULT_NAME
-from views import caching, computations, links, models, runs, session, sidebar, testset
+from views import caching, computations, links, live, models, runs, session, sidebar, testset
 from views.labels import KINDS
 from views.links import Link
 
@@ -22,8 +24,23 @@ PAIRS = {"vae-2": "dense-2", "vae-32": DEFAULT_NAME}  # each VAE beside a plain 
 MAP_MODEL = "vae-2"
 PATH_MODELS = (DEFAULT_NAME, "conv-32", "vae-32", "pca-32")
 SAMPLES, SAMPLE_COLUMNS = 16, 8
+STEPS, DEFAULT_STEPS = (5, 13), 9  # the interpolation's steps slider: its range, its start
+FADE_CAPTION = "Pixels: a plain cross-fade"
 MAP_POINTS = 2000  # test codes on the map: enough to see the classes, light for the browser
 MAP_LIMIT = 4.0  # the map's axes run from -4 to +4
+# Vega's category10, as the server's chart and components/live/generate.js colour the classes.
+CLASS_COLOURS = (
+    "blue",
+    "orange",
+    "green",
+    "red",
+    "purple",
+    "brown",
+    "pink",
+    "grey",
+    "olive",
+    "cyan",
+)
 PICK_STEP = 0.1  # a click picks the nearest point of a grid this fine
 PICK = "pick"  # the map's click selection
 VIEWS = ("Samples", "The 2-number map", "Interpolate")
@@ -138,6 +155,45 @@ def _map(test: Split | None, name: str) -> None:
         f"{MAP_MODEL} squeezes every image into just two numbers, so its whole code space is "
         "a plane. Choose a point (a click on the map, or the sliders) to decode it."
     )
+    if _live_map(vae, test, name) is None:
+        _server_map(vae, test, name)
+    size = generation.MANIFOLD_SIZE
+    st.image(
+        _manifold_png(vae),
+        caption=_manifold_caption(),
+        alt=describe.grid(f"{MAP_MODEL}'s decoder's map: a grid of codes, decoded", size**2, size),
+    )
+
+
+def _live_map(vae: Autoencoder, test: Split | None, name: str) -> tuple[float, float] | None:
+    """The map in the browser: the decoded digit follows the pointer; None if not live."""
+    if test is None:
+        codes, labels = np.zeros((0, 2), np.float32), np.zeros(0, int)
+        shown = "No test images here: the plane alone"
+    else:
+        codes, labels = _map_codes(vae, name), test.labels[:MAP_POINTS]
+        colours = ", ".join(
+            f"{names} {colour}"
+            for names, colour in zip(CLASS_NAMES[name], CLASS_COLOURS, strict=True)
+        )
+        shown = f"The codes of the first {MAP_POINTS:,} test images, coloured by class ({colours})"
+    return live.vae_map(
+        vae,
+        codes,
+        labels,
+        limit=MAP_LIMIT,
+        span=PRIOR_SPAN,
+        step=0.05,
+        square=generation.MANIFOLD_SPAN,
+        caption=f"{shown}; the cross is your point (press or drag on the map, or use the "
+        "sliders or the arrow keys); the dashed square is the grid below.",
+        label=f"{MAP_MODEL}'s 2-number map of {len(codes):,} test codes, coloured by class",
+        on_change=session.set_map_point,
+    )
+
+
+def _server_map(vae: Autoencoder, test: Split | None, name: str) -> None:
+    """The map as the server draws it: sliders, the decoded point, and a chart a click picks on."""
     chart_column, point_column = st.columns([1.3, 1], gap="large")
     with point_column:
         # No value argument: the sliders' state is theirs, and a click on the map sets it.
@@ -166,12 +222,6 @@ def _map(test: Split | None, name: str) -> None:
                 f"cross is your point, at z0 = {code[0]:.2f}, z1 = {code[1]:.2f}; the dashed "
                 "square is the grid below."
             )
-    size = generation.MANIFOLD_SIZE
-    st.image(
-        _manifold_png(vae),
-        caption=_manifold_caption(),
-        alt=describe.grid(f"{MAP_MODEL}'s decoder's map: a grid of codes, decoded", size**2, size),
-    )
 
 
 def _manifold_caption() -> str:
@@ -252,7 +302,6 @@ def _interpolation(test: Split, things: str) -> None:
         return
     start, end, start_label, end_label = ends
     steps_column, models_column = st.columns([1, 2], gap="large")
-    steps = steps_column.slider("Steps", 5, 13, 9, key="generate_steps")
     chosen = models_column.multiselect(
         "Through the code of", list(loaded), default=list(loaded), key="generate_path_models"
     )
@@ -260,11 +309,25 @@ def _interpolation(test: Split, things: str) -> None:
         f"From {start_label} to {end_label}: each row walks a straight line between the two "
         f"{things}' codes and decodes every step. The last row blends the pixels instead."
     )
-    for model_name in chosen:
-        model = loaded[model_name]
+    shown = {f"{name}: {KINDS[loaded[name].config.kind].code}": loaded[name] for name in chosen}
+    if (
+        live.interpolation(
+            shown,
+            start,
+            end,
+            steps=(*STEPS, DEFAULT_STEPS),
+            path_id=hashlib.sha1(np.ascontiguousarray([start, end])).hexdigest()[:12],
+            path_words=f"from {start_label} to {end_label}",
+            fade_caption=FADE_CAPTION,
+        )
+        is not None
+    ):
+        return
+    steps = steps_column.slider("Steps", *STEPS, DEFAULT_STEPS, key="generate_steps")
+    for (title, model), model_name in zip(shown.items(), chosen, strict=True):
         st.image(
             pictures.tile(_path(model, start, end, steps), steps, zoom=2),
-            caption=f"{model_name}: {KINDS[model.config.kind].code}",
+            caption=title,
             alt=(
                 f"{steps} steps on a straight line through {model_name}'s codes, from "
                 f"{start_label} to {end_label}, decoded"
@@ -272,7 +335,7 @@ def _interpolation(test: Split, things: str) -> None:
         )
     st.image(
         pictures.tile(generation.cross_fade(start, end, steps), steps, zoom=2),
-        caption="Pixels: a plain cross-fade",
+        caption=FADE_CAPTION,
         alt=f"a cross-fade of the pixels in {steps} steps from {start_label} to {end_label}",
     )
 

@@ -53,6 +53,12 @@ class Link:
         yield self.key
         self.keep(default)
 
+    def current(self, parse: Parse, default: Any) -> Any:
+        """The choice while no widget of the server's shows it (a live view does): the
+        session's, else the link's, else ``default``; the URL follows it as in ``linked``."""
+        with self.linked(parse, default) as key:
+            return st.session_state[key]
+
     def seed(self, parse: Parse) -> None:
         """Before the widget: take the URL's value once, if the session has none yet.
 

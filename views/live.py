@@ -289,6 +289,100 @@ def denoise(
     return _mount_many(list(models.values()), "denoise", key, spec, view, on_noise_change=changed)
 
 
+def vae_map(
+    model: Autoencoder,
+    codes: np.ndarray,
+    labels: np.ndarray,
+    *,
+    limit: float,
+    span: float,
+    step: float,
+    square: float,
+    caption: str,
+    label: str,
+    on_change: Callable[[tuple[float, float]], None],
+) -> tuple[float, float] | None:
+    """A 2-number model's map of test ``codes``: a press or a drag (or the arrow keys, or
+    the two sliders) decodes the point under the pointer. The point, or None if not live;
+    ``on_change(point)`` when the pointer is lifted or a slider let go.
+
+    ``limit``: the axes' reach; ``span`` and ``step``: the sliders'; ``square``: the
+    decoder's grid drawn below, outlined.
+    """
+    key = f"live-map-{model.fingerprint}"
+    before = point_of(st.session_state.get(key, {}).get("point"), span)
+    view = {
+        # Three decimals are finer than a pixel of the map, and a third of the bytes.
+        "points": [
+            [round(float(z0), 3), round(float(z1), 3), int(which)]
+            for (z0, z1), which in zip(codes[:, :2], labels, strict=True)
+        ],
+        "limit": limit,
+        "span": span,
+        "step": step,
+        "square": square,
+        "size": 440,
+        "start": list(before or (0.0, 0.0)),
+        "map_caption": caption,
+        "map_label": label,
+    }
+
+    def changed() -> None:
+        point = point_of(st.session_state[key].get("point"), span)
+        if point is not None:
+            on_change(point)
+
+    if not _mount_many([model], "map", key, "map", view, on_point_change=changed):
+        return None
+    return before or (0.0, 0.0)
+
+
+def point_of(sent: Any, span: float) -> tuple[float, float] | None:
+    """The map's point the browser sent, or None for nonsense or a point off the sliders."""
+    if not _is_vector(sent, 2) or any(isinstance(value, bool) for value in sent):
+        return None
+    if not all(-span <= value <= span for value in sent):
+        return None
+    return round(float(sent[0]), 2), round(float(sent[1]), 2)
+
+
+def interpolation(
+    models: Mapping[str, Autoencoder],
+    start: np.ndarray,
+    end: np.ndarray,
+    *,
+    steps: tuple[int, int, int],
+    path_id: str,
+    path_words: str,
+    fade_caption: str,
+) -> int | None:
+    """A row per model walking the straight line between the codes of ``start`` and ``end``,
+    decoded, and the pixels' cross-fade, redrawn as the steps slider moves. The steps, or
+    None if not live. ``steps``: the slider's low, high and starting value."""
+    key = "live-interpolation"
+    low, high, default = steps
+    sent = st.session_state.get(key, {}).get("steps")
+    chosen = sent if isinstance(sent, int) and not isinstance(sent, bool) else default
+    chosen = min(max(chosen, low), high)
+    view = {
+        "start": np.asarray(start, dtype=float).ravel().tolist(),
+        "end": np.asarray(end, dtype=float).ravel().tolist(),
+        "steps": chosen,
+        "steps_label": "Steps",
+        "min": low,
+        "max": high,
+        "models": list(models),
+        "path_words": path_words,
+        "fade_caption": fade_caption,
+    }
+    spec = f"interpolation-{path_id}-{','.join(model.fingerprint for model in models.values())}"
+    if not _mount_many(
+        list(models.values()), "interpolation", key, spec, view, on_steps_change=_nothing
+    ):
+        return None
+    return chosen
+
+
 def noise_choice(sent: Any, kinds: list[str], low: float, high: float) -> tuple[str, float] | None:
     """The kind and level the browser sent, or None for nonsense (the page keeps its own)."""
     if not isinstance(sent, dict) or sent.get("kind") not in kinds:

@@ -160,8 +160,12 @@ function createMap(root, data, setStateValue) {
     announceFrame(root, state.inputTime);
   }
 
+  const say = liveRegion(side);
+
+  // When the pointer is lifted, a slider let go or an arrow key released.
   function commit() {
     setStateValue("point", [...state.point]);
+    say(`Decoded the point z = (${state.point[0].toFixed(2)}, ${state.point[1].toFixed(2)}).`);
   }
 
   return {
@@ -187,8 +191,9 @@ function createInterpolation(root, data, setStateValue) {
     state.steps = Number(input.value);
     schedule(event.timeStamp);
   });
-  input.addEventListener("change", () => setStateValue("steps", state.steps));
+  input.addEventListener("change", () => commit());
   const rows = element(layout, "div", "rows");
+  const say = liveRegion(layout);
 
   function schedule(inputTime) {
     state.inputTime = inputTime;
@@ -204,7 +209,7 @@ function createInterpolation(root, data, setStateValue) {
       const canvas = element(cells, "canvas");
       canvas.width = canvas.height = 28;
       canvas.setAttribute("role", "img");
-      canvas.setAttribute("aria-label", `${title}, step ${index + 1} of ${images.length}`);
+      canvas.setAttribute("aria-label", `${title}, step ${index + 1} of ${images.length} ${data.path_words}`);
       paintGrey(canvas, image);
     });
     element(strip, "figcaption").textContent = title;
@@ -220,6 +225,12 @@ function createInterpolation(root, data, setStateValue) {
     });
     row(data.fade_caption, interpolate(start, end, state.steps));
     announceFrame(root, state.inputTime);
+  }
+
+  // When the thumb is let go: Python hears the steps, a screen reader what the rows now show.
+  function commit() {
+    setStateValue("steps", state.steps);
+    say(`${state.models.length + 1} rows of ${state.steps} steps ${data.path_words}.`);
   }
 
   return {

@@ -4,6 +4,8 @@ with no message to the server until the gesture ends, and say in words what they
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -100,5 +102,52 @@ def test_denoise_redraws_the_noise_and_both_clean_ups_as_the_level_moves(
     page.locator(".live canvas[aria-label^='Noisy: the image spoiled by masking']").wait_for()
     expect(page.locator(".live p[role=status]")).to_contain_text("Pictures updated: masking noise")
     page.screenshot(path=ARTIFACTS / "view-denoise-live.png", full_page=True)
+    assert_no_exception(page)
+    assert console_errors == []
+
+
+def test_generate_the_decoded_digit_follows_the_pointer_over_the_map_and_the_steps(
+    page, app_url, console_errors, sent_frames
+):
+    require_zoo("vae-2", "dense-32", "conv-32", "vae-32", "pca-32")
+    open_page(page, app_url, "Generate")
+    page.get_by_text("The 2-number map").click()
+    plane = page.locator(".live canvas.plane")
+    plane.wait_for()
+    expect(page.locator('[data-testid="stSlider"]')).to_have_count(0)  # not drawn twice
+    expect(plane).to_have_attribute(
+        "aria-label", re.compile(r"the cross is at z = \(0\.00, 0\.00\)")
+    )
+    decoded = ".live canvas[aria-label$='decoded']"
+    before = canvas_ink(page, "z = (0.00, 0.00)")
+    box = plane.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    sent = len(sent_frames)
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.6, steps=20)
+    label = page.locator(decoded).get_attribute("aria-label")
+    assert label != "z = (0.00, 0.00), decoded"  # the decoded digit followed the pointer
+    assert canvas_ink(page, label) != before
+    assert len(sent_frames) == sent  # with no round trip
+    page.mouse.up()
+    wait_for_sent(page, sent_frames, sent, "point")
+    expect(page.locator(".live p[role=status]")).to_contain_text("Decoded the point z = (")
+
+    page.get_by_text("Interpolate").click()
+    rows = page.locator(".live .interpolation .strip")
+    expect(rows).to_have_count(5)  # four models and the cross-fade
+    expect(rows.first.locator("canvas")).to_have_count(9)
+    first = rows.first.locator("canvas").first
+    expect(first).to_have_attribute(
+        "aria-label", re.compile(r"step 1 of 9 from test image #0 to test image #1$")
+    )
+    slider = page.locator(".live .interpolation input[type=range]")
+    sent = drag_range(page, slider, sent_frames, start=0.5, end=1.0)
+    expect(rows.first.locator("canvas")).to_have_count(13)  # redrawn while held
+    assert len(sent_frames) == sent
+    page.mouse.up()
+    wait_for_sent(page, sent_frames, sent, "steps")
+    expect(page.locator('[data-testid="stImage"]')).to_have_count(0)
+    page.screenshot(path=ARTIFACTS / "view-generate-live.png", full_page=True)
     assert_no_exception(page)
     assert console_errors == []

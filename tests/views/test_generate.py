@@ -7,7 +7,10 @@ import pytest
 
 from autoencoder import zoo
 from tests.views.conftest import open_app, open_bad_link, open_link
-from tests.views.test_denoise import captions, image_ids, require_zoo
+from tests.views.test_denoise import captions, image_ids, live_data, require_zoo
+from views import generate as generate_page
+from views import live as views_live
+from views import session
 
 PAGE = "views/generate.py"
 
@@ -139,3 +142,46 @@ def test_without_the_data_it_says_so_once_and_shows_what_needs_none(monkeypatch,
     }[view]
     assert len(captions(app)) == len(expected)
     assert all(map(str.startswith, captions(app), expected))
+
+
+def live(app):
+    """The page once this browser has reported that the live component runs."""
+    app.session_state[session.LIVE_HELD_KEY] = ["some-model"]
+    return app.run()
+
+
+def test_live_the_map_is_drawn_once_by_the_browser_with_the_test_codes():
+    require_zoo("vae-2")
+    app = live(show(open_app(PAGE), "The 2-number map"))
+    assert not app.exception
+    assert not app.slider and not app.get("vega_lite_chart")  # no server map beside it
+    assert captions(app) == [captions(app)[0]] and "decoder's map" in captions(app)[0]
+    data = live_data(app)
+    assert (data["view"], data["start"], data["span"]) == ("map", [0.0, 0.0], 3.0)
+    assert len(data["points"]) == 2000 and {label for *_, label in data["points"]} == set(range(10))
+    assert len(data["payloads"]) == 1
+    assert "0 blue, 1 orange" in data["map_caption"]  # the classes' colours, in words
+
+
+def test_live_the_interpolation_s_rows_come_from_the_browser_for_the_chosen_models():
+    require_zoo(*generate_page.PATH_MODELS)
+    app = live(show(open_app(PAGE), "Interpolate"))
+    assert not app.exception
+    assert not app.image and not app.slider  # the rows and the steps are the browser's
+    data = live_data(app)
+    assert data["view"] == "interpolation" and data["steps"] == 9
+    assert [title.split(":")[0] for title in data["models"]] == list(generate_page.PATH_MODELS)
+    assert data["path_words"] == "from test image #0 to test image #1"
+    app.multiselect(key="generate_path_models").set_value(["conv-32"]).run()
+    assert [title.split(":")[0] for title in live_data(app)["models"]] == ["conv-32"]
+
+
+@pytest.mark.parametrize(
+    "sent", [None, [1.0], [0.5, "1"], [True, 0.0], [0.0, 3.5], [float("nan"), 0.0]]
+)
+def test_live_a_point_off_the_map_from_the_browser_changes_nothing(sent):
+    assert views_live.point_of(sent, 3.0) is None
+
+
+def test_live_the_browser_s_point_is_taken_to_the_slider_s_hundredths():
+    assert views_live.point_of([1.234, -3], 3.0) == (1.23, -3.0)
