@@ -32,8 +32,9 @@ async ({tags, frame}) => {
     }
     return null;
   };
+  // Each frame is run on its own (violations below), so a frame's nodes name that frame.
   const result = await axe.run(document, {runOnly: {type: "tag", values: tags},
-                                          resultTypes: ["violations"]});
+                                          resultTypes: ["violations"], iframes: false});
   return result.violations.flatMap((rule) => rule.nodes.map((node) => {
     const where = holder(resolve(node.target));
     return {rule: rule.id, impact: node.impact || rule.impact || "", help: rule.help,
@@ -77,21 +78,38 @@ def axe_version() -> str:
 
 
 def violations(page, where: str, frame: Mapping[str, str] | None = None) -> list[Violation]:
-    """Every node violating a WCAG 2.2 AA rule on ``page``; ``frame`` maps selectors of
-    Streamlit's own elements to why the app cannot fix them (a node inside one is marked)."""
-    if not page.evaluate("() => typeof window.axe === 'object'"):
-        page.evaluate(axe_script())
-    found = page.evaluate(_RUN, {"tags": list(TAGS), "frame": list(frame or {})})
-    return [
-        Violation(
-            rule=item["rule"],
-            impact=item["impact"],
-            help=item["help"],
-            target=item["target"],
-            html=item["html"],
-            summary=item["summary"],
-            where=where,
-            frame=item["frame"],
-        )
-        for item in found
-    ]
+    """Every node violating a WCAG 2.2 AA rule on ``page`` and in its frames (a component's
+    iframe); ``frame`` maps selectors of Streamlit's own elements to why the app cannot fix
+    them: a node inside one, or inside an iframe one names, is marked with it."""
+    selectors = list(frame or {})
+    found = []
+    for each in page.frames:
+        holder = None
+        if each.parent_frame is not None:
+            element = each.frame_element()
+            holder = element.evaluate(
+                "(e, all) => all.find((s) => e.closest(s)) ?? null", selectors
+            )
+            where_here = f"{where} (in the frame {element.evaluate('e => e.title || e.src')})"
+        else:
+            where_here = where
+        found += [
+            Violation(
+                rule=item["rule"],
+                impact=item["impact"],
+                help=item["help"],
+                target=item["target"],
+                html=item["html"],
+                summary=item["summary"],
+                where=where_here,
+                frame=holder or item["frame"],
+            )
+            for item in _run(each, selectors)
+        ]
+    return found
+
+
+def _run(frame, selectors: list[str]) -> list[dict]:
+    if not frame.evaluate("() => typeof window.axe === 'object'"):
+        frame.evaluate(axe_script())
+    return frame.evaluate(_RUN, {"tags": list(TAGS), "frame": selectors})
