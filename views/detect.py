@@ -13,7 +13,7 @@ from autoencoder.config import DATASET_LABELS
 from autoencoder.detection_summary import ModelDetection, ScoreSummary
 from autoencoder.errors import AutoencoderError
 from autoencoder.network import Autoencoder
-from views import caching, computations, links, models, runs, session, sidebar, testset
+from views import caching, computations, links, live, models, runs, session, sidebar, testset
 from views.links import Link
 
 if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
@@ -103,38 +103,39 @@ def detect_page() -> None:
     score = _choose_score(found)
     summary = found.scores[score]
     st.markdown(f"*{NAMES[score]}*: {_meaning(score, inside)}")
-    threshold = _threshold_slider(name, model, score, summary, ours)
-    at = summary.rates(threshold)
-    with st.container(horizontal=True):
-        st.metric("Area under the ROC curve", f"{summary.auc:.4f}", border=True)
-        st.metric(
-            f"{ours.plural.capitalize()} called {ours.unlike} (false positives)",
-            f"{at.false_positive_rate:.1%}",
-            border=True,
-        )
-        st.metric(
-            f"{theirs.plural.capitalize()} caught (detection rate)",
-            f"{at.detection_rate:.1%}",
-            border=True,
-        )
-    st.markdown(f"**{NAMES[score]} {_how_well(summary)} here.** " + found.explanation(score))
-
     drawn = _drawing_score(model, score)
-    _verdict(drawn, threshold, summary, score, ours)
-
-    log = False
-    if score == "error":
-        with SCALE.linked(links.one_of(SCALES), default=SCALES[0]) as key:
-            log = st.segmented_control("Score axis", SCALES, required=True, key=key) == "Log"
+    explanation = f"**{NAMES[score]} {_how_well(summary)} here.** " + found.explanation(score)
+    if live.runs():  # the browser moves the threshold, the rates, the verdict and the marks
+        st.markdown(explanation)
+        if drawn is None:
+            _verdict(drawn, 0.0, summary, score, ours)  # where to draw something
+        log = _scale_choice(score)
+        threshold = _live_threshold(name, model, found, score, drawn, log=log)
+        at = summary.rates(threshold)
+        histogram, roc = st.columns([3, 2], gap="medium")
+        histogram.markdown(_histogram_words(found, summary, at, drawn))
+        roc.markdown(_roc_words(found, summary, at))
     else:
-        SCALE.drop()  # the other scores go below zero: no log axis, nor its choice in the URL
-    histogram, roc = st.columns([3, 2], gap="medium")
-    with histogram:
-        _histogram_chart(found, summary, threshold, drawn, log=log)
-        st.markdown(_histogram_words(found, summary, at, drawn))
-    with roc:
-        _roc_chart(found, summary, at)
-        st.markdown(_roc_words(found, summary, at))
+        threshold = _threshold_slider(name, model, score, summary, ours)
+        at = summary.rates(threshold)
+        with st.container(horizontal=True):
+            st.metric("Area under the ROC curve", f"{summary.auc:.4f}", border=True)
+            st.metric(_false_positive_label(ours), f"{at.false_positive_rate:.1%}", border=True)
+            st.metric(_detection_label(theirs), f"{at.detection_rate:.1%}", border=True)
+        st.markdown(explanation)
+
+        _verdict(drawn, threshold, summary, score, ours)
+
+        log = _scale_choice(score)
+        histogram, roc = st.columns([3, 2], gap="medium")
+        with histogram:
+            _histogram_chart(found, summary, threshold, drawn, log=log)
+            st.markdown(_histogram_words(found, summary, at, drawn))
+        with roc:
+            _roc_chart(found, summary, at)
+            st.markdown(_roc_words(found, summary, at))
+        # Mounted, empty, so that this browser can report that it runs the live view.
+        _live_threshold(name, model, found, score, drawn, log=log)
 
     st.subheader("All three scores, both ways")
     _auc_table(name, found, figures.images is not None)
@@ -258,24 +259,107 @@ def _meaning(score: str, trained_on: str) -> str:
     }[score]
 
 
-def _threshold_slider(
-    name: str, model: Autoencoder, score: str, summary: ScoreSummary, ours: Words
-) -> float:
-    """The threshold of the chosen score, which starts where it flags 5% of the "in" images.
+def _threshold_start(name: str, model: Autoencoder, score: str, summary: ScoreSummary) -> float:
+    """Where the chosen score's threshold starts: where it flags 5% of the "in" images.
 
     Another model or score starts from its own threshold: the slider's range follows
     them, and a slider whose range changes would fall back to its lowest value.
     """
     low, high = _slider_range(summary)
-    which = f"{name if name != OWN else model.fingerprint}/{score}"
+    which = f"{_which(name, model)}/{score}"
     if session.threshold_model_changed(which) and THRESHOLD.is_set():
         THRESHOLD.forget()
-    start = float(np.clip(round(summary.threshold_for(START_RATE), 3), low, high))
+    return float(np.clip(round(summary.threshold_for(START_RATE), 3), low, high))
+
+
+def _which(name: str, model: Autoencoder) -> str:
+    return name if name != OWN else model.fingerprint
+
+
+def _threshold_label(ours: Words) -> str:
+    return f"Threshold (bits per pixel): a score at or above it means “{ours.unlike}”"
+
+
+def _threshold_slider(
+    name: str, model: Autoencoder, score: str, summary: ScoreSummary, ours: Words
+) -> float:
+    """The server's threshold slider (the live view draws its own)."""
+    start = _threshold_start(name, model, score, summary)
+    low, high = _slider_range(summary)
     with THRESHOLD.linked(links.number(low, high, step=STEP), default=start) as key:
         return st.slider(
-            f"Threshold (bits per pixel): a score at or above it means “{ours.unlike}”",
-            low, high, step=STEP, format="%.3f", key=key,
+            _threshold_label(ours), low, high, step=STEP, format="%.3f", key=key,
         )  # fmt: skip
+
+
+def _false_positive_label(ours: Words) -> str:
+    return f"{ours.plural.capitalize()} called {ours.unlike} (false positives)"
+
+
+def _detection_label(theirs: Words) -> str:
+    return f"{theirs.plural.capitalize()} caught (detection rate)"
+
+
+def _scale_choice(score: str) -> bool:
+    """The histogram's axis: log (the error's, by choice) or linear."""
+    if score != "error":
+        SCALE.drop()  # the other scores go below zero: no log axis, nor its choice in the URL
+        return False
+    with SCALE.linked(links.one_of(SCALES), default=SCALES[0]) as key:
+        return st.segmented_control("Score axis", SCALES, required=True, key=key) == "Log"
+
+
+def _live_threshold(
+    name: str,
+    model: Autoencoder,
+    found: ModelDetection,
+    score: str,
+    drawn: float | None,
+    *,
+    log: bool,
+) -> float:
+    """The threshold, its rates, the verdict and both charts' marks in the browser (an empty
+    element until this browser reports it runs the view); the threshold, as Python has it."""
+    summary = found.scores[score]
+    start = _threshold_start(name, model, score, summary)
+    low, high = _slider_range(summary)
+    threshold = THRESHOLD.current(links.number(low, high, step=STEP), default=start)
+    ours, theirs = WORDS[found.inside], WORDS[found.outside]
+    bins = _bins(summary, [threshold] + ([] if drawn is None else [drawn]), log=log)
+    rates = summary.rates
+    live.threshold(
+        view_id=f"{_which(name, model)}-{score}-{log}-{drawn}",
+        threshold=threshold,
+        bounds=(low, high, STEP),
+        rates=lambda at: (rates(at).false_positive_rate, rates(at).detection_rate),
+        histogram={"edges": bins.edges, "inside": bins.inside, "outside": bins.outside, "log": log},
+        roc=(summary.roc.false_positive_rate, summary.roc.detection_rate),
+        drawn=drawn,
+        drawn_share=0.0 if drawn is None else summary.percentile(drawn) / 100,
+        words={
+            "threshold_label": _threshold_label(ours),
+            "auc": summary.auc,
+            "auc_label": "Area under the ROC curve",
+            "false_positive_label": _false_positive_label(ours),
+            "detection_label": _detection_label(theirs),
+            "error_axis": _axis_title(summary, log),
+            "legend": list(_set_names(found)),
+            "drawn_label": "your drawing",
+            "threshold_mark": "threshold",
+            "roc_x": f"{ours.plural} flagged",
+            "roc_y": f"{theirs.plural} caught",
+            "roc_title": "ROC curve, area",
+            "histogram_label": f"Histogram of the {NAMES[score].lower()} of the {ours.plural} "
+            f"(in) and the {theirs.plural} (out)",
+            "verdict_in": f"Your drawing looks like {ours.one}.",
+            "verdict_out": f"Your drawing: {ours.unlike}.",
+            "ours": ours.plural,
+            "theirs": theirs.plural,
+            "colours": {"inside": IN_COLOUR, "outside": OUT_COLOUR, "mark": MARK_COLOUR},
+        },
+        on_change=THRESHOLD.set,
+    )
+    return threshold
 
 
 def _slider_range(summary: ScoreSummary) -> tuple[float, float]:
@@ -346,15 +430,7 @@ def _histogram_chart(
     import altair as alt
     import pandas as pd
 
-    marks = [threshold] + ([] if drawn is None else [drawn])
-    low = min(summary.quantile("inside", TAIL), summary.quantile("outside", TAIL), *marks)
-    high = max(summary.quantile("inside", 1 - TAIL), summary.quantile("outside", 1 - TAIL), *marks)
-    if log:
-        low = max(low, 1e-4)  # an error is positive; the floor guards the logarithm
-        edges = np.geomspace(low, max(high, low * 1.01), BINS + 1)
-    else:
-        edges = np.linspace(low, max(high, low + 1e-6), BINS + 1)
-    bins = summary.shares(edges)
+    bins = _bins(summary, [threshold] + ([] if drawn is None else [drawn]), log=log)
     sets = dict(zip(_set_names(found), (bins.inside, bins.outside), strict=True))
     frame = pd.DataFrame(
         [
@@ -366,7 +442,7 @@ def _histogram_chart(
     x = alt.X(
         "from:Q",
         scale=alt.Scale(type="log" if log else "linear", zero=False, nice=False),
-        title=f"{NAMES[summary.score].lower()} (bits per pixel{', log scale' if log else ''})",
+        title=_axis_title(summary, log),
     )
     legend = alt.Legend(orient="top", title=None)
     bars = (
@@ -406,6 +482,22 @@ def _histogram_chart(
         description=_histogram_words(found, summary, summary.rates(threshold), drawn),
     )
     st.altair_chart(_legible(chart), width="stretch")
+
+
+def _bins(summary: ScoreSummary, marks: list[float], *, log: bool) -> detection.Histogram:
+    """The histogram's bins: over each set's middle 99% and the marks, log or linear."""
+    low = min(summary.quantile("inside", TAIL), summary.quantile("outside", TAIL), *marks)
+    high = max(summary.quantile("inside", 1 - TAIL), summary.quantile("outside", 1 - TAIL), *marks)
+    if log:
+        low = max(low, 1e-4)  # an error is positive; the floor guards the logarithm
+        edges = np.geomspace(low, max(high, low * 1.01), BINS + 1)
+    else:
+        edges = np.linspace(low, max(high, low + 1e-6), BINS + 1)
+    return summary.shares(edges)
+
+
+def _axis_title(summary: ScoreSummary, log: bool) -> str:
+    return f"{NAMES[summary.score].lower()} (bits per pixel{', log scale' if log else ''})"
 
 
 def _mark(at: float, what: str, *, dashed: bool, line: int) -> alt.LayerChart:

@@ -383,6 +383,80 @@ def interpolation(
     return chosen
 
 
+def runs() -> bool:
+    """This browser has reported that it runs the component: a page may lay out for it."""
+    return bool(session.live_held())
+
+
+def threshold(
+    *,
+    view_id: str,
+    threshold: float,
+    bounds: tuple[float, float, float],
+    rates: Callable[[float], tuple[float, float]],
+    histogram: Mapping[str, Any],
+    roc: tuple[np.ndarray, np.ndarray],
+    drawn: float | None,
+    drawn_share: float,
+    words: Mapping[str, Any],
+    on_change: Callable[[float], None],
+) -> bool:
+    """The detector's threshold slider, its two rates, the drawing's verdict, the histogram
+    with its rule and the ROC curve with its point, all moved in the browser; False if not
+    live (the page draws its own). ``on_change(threshold)`` when the thumb is let go.
+
+    ``bounds``: the slider's low, high and step; ``rates(t)``: the false positive and
+    detection rates at ``t``, sent for every step; ``histogram``: its ``edges``, the
+    ``inside`` and ``outside`` shares and ``log``; ``words``: the view's labels.
+    """
+    key = "live-detect"
+    low, high, step = bounds
+    count = round((high - low) / step) + 1
+    table = [rates(round(low + index * step, 6)) for index in range(count)]
+    false_positive, detection = np.asarray(roc, dtype=float)
+    keep = np.unique(
+        np.linspace(0, len(false_positive) - 1, min(len(false_positive), 400)).astype(int)
+    )
+    view = {
+        "threshold": threshold,
+        "rates": {
+            "low": low,
+            "high": high,
+            "step": step,
+            "false_positive": [round(fp, 5) for fp, _ in table],
+            "detection": [round(caught, 5) for _, caught in table],
+        },
+        "histogram": {
+            "edges": np.asarray(histogram["edges"], dtype=float).tolist(),
+            "inside": np.asarray(histogram["inside"], dtype=float).tolist(),
+            "outside": np.asarray(histogram["outside"], dtype=float).tolist(),
+            "log": bool(histogram["log"]),
+        },
+        "roc": {
+            "false_positive": false_positive[keep].round(5).tolist(),
+            "detection": detection[keep].round(5).tolist(),
+        },
+        "drawn": drawn,
+        "drawn_share": drawn_share,
+        **words,
+    }
+
+    def changed() -> None:
+        chosen = threshold_of(st.session_state[key].get("threshold"), bounds)
+        if chosen is not None:
+            on_change(chosen)
+
+    return _mount_many([], "detect", key, f"detect-{view_id}", view, on_threshold_change=changed)
+
+
+def threshold_of(sent: Any, bounds: tuple[float, float, float]) -> float | None:
+    """The threshold the browser sent, on the slider's steps; None for nonsense."""
+    low, high, step = bounds
+    if not isinstance(sent, int | float) or isinstance(sent, bool) or not low <= sent <= high:
+        return None
+    return round(low + round((sent - low) / step) * step, 6)
+
+
 def noise_choice(sent: Any, kinds: list[str], low: float, high: float) -> tuple[str, float] | None:
     """The kind and level the browser sent, or None for nonsense (the page keeps its own)."""
     if not isinstance(sent, dict) or sent.get("kind") not in kinds:

@@ -21,7 +21,7 @@ function ratesAt(table, threshold) {
 
 function createDetect(root, data, setStateValue) {
   const { rates, histogram, roc, colours } = data;
-  const state = { threshold: data.threshold, pending: false, inputTime: 0 };
+  const state = { threshold: data.threshold, pending: false, inputTime: 0, said: "" };
   const layout = element(root, "div", "detect");
 
   const box = element(layout, "label", "slider threshold");
@@ -34,7 +34,12 @@ function createDetect(root, data, setStateValue) {
     state.threshold = Number(slider.value);
     schedule(event.timeStamp);
   });
-  slider.addEventListener("change", () => setStateValue("threshold", state.threshold));
+  // When the thumb is let go (a key press counts): Python hears it, a screen reader the rates.
+  slider.addEventListener("change", () => {
+    setStateValue("threshold", state.threshold);
+    requestAnimationFrame(() => say(`The ${state.said}.${verdict.hidden ? "" : ` ${verdict.textContent}`}`));
+  });
+  const say = liveRegion(layout);
 
   const figures = element(layout, "div", "metrics");
   const metric = (label, value = "") => {
@@ -48,7 +53,7 @@ function createDetect(root, data, setStateValue) {
   const falsePositive = metric(data.false_positive_label);
   const detected = metric(data.detection_label);
   const verdict = element(layout, "p", "verdict");
-  verdict.setAttribute("aria-live", "polite");
+  // Not a live region: it changes on every frame; the status below speaks once a move ends.
 
   const charts = element(layout, "div", "charts");
   const [width, height, pad] = [560, 300, 40];
@@ -119,7 +124,8 @@ function createDetect(root, data, setStateValue) {
     ruleText.setAttribute("x", position + 4);
     dot.setAttribute("cx", r(at.falsePositive));
     dot.setAttribute("cy", height - r(at.detection));
-    const rates_words = `threshold ${t.toFixed(3)}: ${(100 * at.falsePositive).toFixed(1)}% of the digits flagged, ${(100 * at.detection).toFixed(1)}% of the clothes caught`;
+    const rates_words = `threshold ${t.toFixed(3)}: ${(100 * at.falsePositive).toFixed(1)}% of the ${data.ours} flagged, ${(100 * at.detection).toFixed(1)}% of the ${data.theirs} caught`;
+    state.said = rates_words;
     histogramSvg.setAttribute("aria-label", `${data.histogram_label}; the ${rates_words}`);
     rocSvg.setAttribute("aria-label", `${data.roc_title} ${data.auc.toFixed(4)}; the dot is the ${rates_words}`);
     verdict.hidden = data.drawn === null;

@@ -62,7 +62,8 @@ def test_adding_a_model_to_compare_adds_a_row_to_the_grid(page: Page, app_url: s
     assert_no_exception(page)
 
 
-def test_moving_the_threshold_moves_the_rates_and_the_marks(page: Page, app_url: str):
+def test_moving_the_threshold_moves_the_rates_and_the_marks(server_page: Page, app_url: str):
+    page = server_page  # the server's slider and charts (test_live_pages.py: the live ones)
     page.set_viewport_size(TALL)
     page.goto(f"{app_url}/detect")
     page.get_by_text("ROC curve").first.wait_for(timeout=120_000)
@@ -81,7 +82,8 @@ def test_moving_the_threshold_moves_the_rates_and_the_marks(page: Page, app_url:
     assert_no_exception(page)
 
 
-def test_a_clothes_model_and_a_score_from_a_link_show_their_auc(page: Page, app_url: str):
+def test_a_clothes_model_and_a_score_from_a_link_show_their_auc(server_page: Page, app_url: str):
+    page = server_page
     shipped = detection_summary.read("fashion-conv-32")
     if shipped is None:
         pytest.skip("fashion-conv-32 is not in assets/zoo/detection.json")

@@ -151,3 +151,33 @@ def test_generate_the_decoded_digit_follows_the_pointer_over_the_map_and_the_ste
     page.screenshot(path=ARTIFACTS / "view-generate-live.png", full_page=True)
     assert_no_exception(page)
     assert console_errors == []
+
+
+def test_the_threshold_moves_the_rule_the_roc_point_and_the_rates_with_no_rerun(
+    page, app_url, console_errors, sent_frames
+):
+    open_page(page, app_url, "Is it a digit?")
+    slider = page.locator(".live .detect input[type=range]")
+    slider.wait_for(timeout=120_000)
+    expect(page.locator('[data-testid="stSlider"]')).to_have_count(0)  # not drawn twice
+    expect(page.locator('[data-testid="stMetric"]')).to_have_count(0)
+    histogram = page.locator(".live .detect svg[role=img]").first
+    rule = histogram.locator("line").last  # the threshold's rule, drawn last
+    roc = page.locator(".live .detect svg[role=img]").last
+    dot = roc.locator("circle")
+    rates = page.locator(".live .detect .metric .number")
+    before = [rule.get_attribute("x1"), dot.get_attribute("cy"), rates.nth(1).inner_text()]
+    label = histogram.get_attribute("aria-label")
+    assert "% of the digits flagged" in label and "% of the clothes caught" in label
+    sent = drag_range(page, slider, sent_frames, start=0.2, end=0.05)
+    after = [rule.get_attribute("x1"), dot.get_attribute("cy"), rates.nth(1).inner_text()]
+    assert all(now != then for now, then in zip(after, before, strict=True))
+    assert histogram.get_attribute("aria-label") != label  # its words follow the rule
+    assert len(sent_frames) == sent  # all of it without a round trip
+    page.mouse.up()
+    wait_for_sent(page, sent_frames, sent, "threshold")
+    page.wait_for_url("**threshold=*")
+    expect(page.locator(".live p[role=status]")).to_contain_text("The threshold ")
+    page.screenshot(path=ARTIFACTS / "view-detect-live.png", full_page=True)
+    assert_no_exception(page)
+    assert console_errors == []

@@ -11,6 +11,9 @@ from autoencoder.config import Config
 from autoencoder.data import load_dataset
 from tests.conftest import random_model
 from tests.views.conftest import open_app, open_bad_link, open_link
+from tests.views.test_denoise import live_data
+from views import live as views_live
+from views import session
 
 PAGE = "views/detect.py"
 BUILT = [entry["name"] for entry in zoo.read_manifest()]
@@ -361,3 +364,48 @@ def test_the_ratio_is_the_models_error_minus_the_backgrounds():
     assert detection.flagged(expected, app.slider(key="detect_threshold").value) == bool(
         app.warning
     )
+
+
+def open_live(params: dict[str, str] | None = None, **kwargs):
+    """The page once this browser has reported that the live component runs."""
+    app = open_link(PAGE, params) if params else open_app(PAGE, **kwargs)
+    app.session_state[session.LIVE_HELD_KEY] = ["script-runs"]
+    return app.run()
+
+
+def test_live_the_browser_draws_the_threshold_the_rates_and_the_marks_once():
+    app = open_live()
+    assert not app.exception
+    assert not app.slider and not app.metric and not app.get("vega_lite_chart")  # not twice
+    data = live_data(app)
+    assert data["view"] == "detect" and data["payloads"] == [] and data["fingerprints"] == []
+    table = data["rates"]
+    steps = round((table["high"] - table["low"]) / table["step"]) + 1
+    assert len(table["false_positive"]) == len(table["detection"]) == steps
+    assert table["false_positive"][0] == 1.0 and table["false_positive"][-1] == 0.0
+    at = round((data["threshold"] - table["low"]) / table["step"])
+    assert abs(table["false_positive"][at] - 0.05) < 0.01  # where the threshold starts
+    assert f"{data['auc']:.4f}" == shipped_auc(zoo.DEFAULT_NAME, "error")
+    assert (data["ours"], data["theirs"], data["histogram"]["log"]) == ("digits", "clothes", True)
+    assert "Fashion-MNIST clothes" in data["legend"][1]
+    text = said(app)  # the rest of the page, in words, at the threshold Python has
+    assert "The ROC curve traces every threshold" in text and "catches" in text
+
+
+def test_live_a_link_s_threshold_and_a_drawing_reach_the_live_view():
+    app = open_live({"threshold": "0.2"})
+    assert live_data(app)["threshold"] == 0.2
+    assert app.query_params == {"threshold": "0.2"}
+    drawn = live_data(open_live(drawing=a_test_image("fashion_mnist")))
+    assert (
+        drawn["drawn"] > drawn["threshold"] and drawn["verdict_out"] == "Your drawing: not a digit."
+    )
+
+
+@pytest.mark.parametrize("sent", [None, "0.2", True, -1.0, 9.0, float("nan")])
+def test_live_a_threshold_off_the_slider_from_the_browser_changes_nothing(sent):
+    assert views_live.threshold_of(sent, (0.0, 1.0, 0.001)) is None
+
+
+def test_live_the_browser_s_threshold_is_put_on_the_slider_s_steps():
+    assert views_live.threshold_of(0.12345, (0.0, 1.0, 0.001)) == 0.123
