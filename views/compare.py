@@ -14,7 +14,18 @@ from autoencoder.artifact import ModelLoadError
 from autoencoder.config import DATASET_LABELS, IMAGE_SIDE
 from autoencoder.data import Split
 from autoencoder.network import Autoencoder
-from views import caching, computations, links, models, picker, runs, session, sidebar, testset
+from views import (
+    caching,
+    computations,
+    links,
+    live,
+    models,
+    picker,
+    runs,
+    session,
+    sidebar,
+    testset,
+)
 from views.links import Link
 
 if TYPE_CHECKING:  # imported where drawn: Altair and pandas cost the first page load
@@ -49,6 +60,8 @@ SERIES_COLOURS = {
     OWN: "#dc2626",
 }
 OTHER_COLOUR = "#374151"  # a series added to the zoo later, until it gets a colour
+# The live pad of "My drawing", as Draw's (pages share no code): stroke widths in canvas pixels.
+BRUSHES, BRUSH, PAD_SIDE = {"Thin": 12, "Medium": 20, "Thick": 32}, "Medium", 280
 REFERENCE_COLOUR = "#111827"  # published results: black crosses, not a family's colour
 
 
@@ -136,13 +149,25 @@ def _side_by_side(loaded: dict[str, Autoencoder]) -> None:
     with SOURCE.linked(links.one_of(SOURCES), default) as key:
         source = st.segmented_control("Inputs", SOURCES, required=True, key=key)
     picker.drop_hidden(source, PICKER)
+    drawn_live = False
     if source == DRAWING:
         COUNT.drop()
+        # Live, a pad here: every model's picture follows the pen; the figures, each stroke.
+        drawn_live = live.compare_pad(
+            loaded,
+            BRUSHES,
+            session.brush(BRUSH),
+            side=PAD_SIDE,
+            hint="Draw one digit here: every model rebuilds it as you draw.",
+            start=drawing,
+            on_change=session.set_drawing,
+        )
         if drawing is None:
-            st.info("Draw a digit on the **Draw** page first; it will show up here.")
+            if not drawn_live:
+                st.info("Draw a digit on the **Draw** page first; it will show up here.")
             return
         images, titles, classes = drawing.reshape(1, -1), ["your"], ["drawing"]
-        described = "Your drawing from the Draw page"
+        described = "Your drawing" if drawn_live else "Your drawing from the Draw page"
     else:
         test = testset.load_test_images(name)
         if test is None:
@@ -157,15 +182,16 @@ def _side_by_side(loaded: dict[str, Autoencoder]) -> None:
     rows = {"original": (images, None)}
     for label, model in loaded.items():
         rows[label] = _reconstructions(model, images)
-    st.image(
-        _grid(rows, [titles, classes]),
-        width="content",  # its own size: one column must not be stretched to the page
-        alt=(
-            f"{described}, on top, and below them their reconstructions by "
-            + "; ".join(f"{label} ({describe.errors(rows[label][1])})" for label in loaded)
-        ),
-    )
-    st.caption(described)
+    if not drawn_live:  # else the live view shows them
+        st.image(
+            _grid(rows, [titles, classes]),
+            width="content",  # its own size: one column must not be stretched to the page
+            alt=(
+                f"{described}, on top, and below them their reconstructions by "
+                + "; ".join(f"{label} ({describe.errors(rows[label][1])})" for label in loaded)
+            ),
+        )
+        st.caption(described)
     strangers = [label for label, model in loaded.items() if model.config.dataset != name]
     if strangers:
         st.caption(

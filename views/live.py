@@ -383,6 +383,39 @@ def interpolation(
     return chosen
 
 
+def compare_pad(
+    models: Mapping[str, Autoencoder],
+    brushes: Mapping[str, int],
+    brush: str,
+    *,
+    side: int,
+    hint: str,
+    start: np.ndarray | None,
+    on_change: Callable[[np.ndarray | None], None],
+) -> bool:
+    """A pad, and every model's reconstruction of what is drawn on it with its error map,
+    BCE and PSNR, redrawn while the pen moves (``start`` until the first stroke); False if
+    not live. ``on_change`` gets the new 28x28 drawing (None once cleared) when a stroke ends.
+    """
+    key = "live-compare"
+    view = {
+        "side": side,
+        "brushes": dict(brushes),
+        "brush": brush,
+        "hint": hint,
+        "preprocess": PREPROCESS,
+        "input_caption": "Your drawing (28x28)",
+        "models": list(models),
+        "start": None if start is None else np.asarray(start, dtype=float).ravel().tolist(),
+    }
+
+    def changed() -> None:
+        on_change(_digit(st.session_state[key].get("drawing")))
+
+    spec = "compare-" + ",".join(model.fingerprint for model in models.values())
+    return _mount_many(list(models.values()), "compare", key, spec, view, on_drawing_change=changed)
+
+
 def runs() -> bool:
     """This browser has reported that it runs the component: a page may lay out for it."""
     return bool(session.live_held())

@@ -181,3 +181,67 @@ def test_the_threshold_moves_the_rule_the_roc_point_and_the_rates_with_no_rerun(
     page.screenshot(path=ARTIFACTS / "view-detect-live.png", full_page=True)
     assert_no_exception(page)
     assert console_errors == []
+
+
+def test_drawing_on_compare_redraws_every_model_s_reconstruction_and_error_live(
+    page, app_url, console_errors, sent_frames
+):
+    open_page(page, app_url, "Compare")
+    page.get_by_text("Side by side").wait_for()
+    # The random images' grid loaded first: a picture dropped mid-load is a 404 in the console.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('[data-testid=stImage] img')]"
+        ".some((img) => img.complete && img.naturalWidth > 0)"
+    )
+    page.get_by_text("My drawing", exact=True).click()
+    pad = page.locator(".live .compare canvas.ink")
+    pad.wait_for()
+    expect(page.get_by_text("Draw a digit on the Draw page first")).to_have_count(0)
+    rebuilt = page.locator(".live .compare canvas[aria-label*='its reconstruction']")
+    expect(rebuilt).to_have_count(0)  # nothing drawn yet: no pictures
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 90, box["y"] + 60)
+    page.mouse.down()
+    sent = len(sent_frames)
+    page.mouse.move(box["x"] + 200, box["y"] + 60, steps=8)
+    page.mouse.move(box["x"] + 120, box["y"] + 230, steps=8)  # a 7, the pen still down
+    models = page.locator(".live .compare .model")
+    count = models.count()
+    assert count >= 2
+    expect(rebuilt).to_have_count(count)
+    maps = page.locator(".live .compare canvas[aria-label*='error map against your drawing']")
+    expect(maps).to_have_count(count)
+    middle = [rebuilt.nth(i).get_attribute("aria-label") for i in range(count)]
+    page.mouse.move(box["x"] + 200, box["y"] + 230, steps=6)  # and a bar under it
+    assert [rebuilt.nth(i).get_attribute("aria-label") for i in range(count)] != middle
+    assert len(sent_frames) == sent  # every model redrawn with no round trip
+    page.mouse.up()
+    wait_for_sent(page, sent_frames, sent, "drawing")
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()  # its figures
+    expect(page.locator(".live p[role=status]")).to_contain_text("Reconstructions updated: ")
+    expect(page.locator('[data-testid="stImage"]')).to_have_count(0)  # no server grid besides
+    page.screenshot(path=ARTIFACTS / "view-compare-live.png", full_page=True)
+    assert_no_exception(page)
+    assert console_errors == []
+
+
+def test_without_the_live_script_compare_shows_the_server_s_grid_of_the_drawing(
+    server_page, app_url
+):
+    page = server_page
+    page.goto(app_url)
+    canvas = page.locator("canvas.upper-canvas").first  # Draw's server canvas
+    canvas.wait_for()
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + 140, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 140, box["y"] + 240, steps=8)
+    page.mouse.up()
+    page.get_by_text("Reconstruction error (BCE)").wait_for()
+    page.get_by_role("link", name="Compare", exact=True).click()
+    page.get_by_text("Side by side").wait_for()
+    page.get_by_text("My drawing", exact=True).click()
+    grid = page.locator('[data-testid="stImage"]').first
+    expect(grid.locator("img")).to_have_attribute("alt", re.compile("^Your drawing from the Draw"))
+    expect(page.locator(".live")).to_have_count(0)
+    assert_no_exception(page)

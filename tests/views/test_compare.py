@@ -11,6 +11,8 @@ from autoencoder.data import load_dataset
 from autoencoder.network import Autoencoder
 from tests.conftest import random_model
 from tests.views.conftest import open_app, open_bad_link, open_link
+from tests.views.test_denoise import live_data
+from views import session
 
 PAGE = "views/compare.py"
 OWN = "your model"
@@ -268,3 +270,33 @@ def test_the_chart_marks_the_2006_deep_autoencoder_and_leaves_out_the_binarised_
     assert "deep autoencoder, 2006" in spec and '"cross"' in spec
     assert "vae-bin-50" not in spec  # its PSNR is on black-and-white images
     assert any("The black cross is the deep autoencoder, 2006" in c.value for c in app.caption)
+
+
+def live(app):
+    """The page once this browser has reported that the live component runs."""
+    app.session_state[session.LIVE_HELD_KEY] = ["some-model"]
+    return app.run()
+
+
+def test_live_my_drawing_is_a_pad_here_whose_models_the_browser_runs():
+    images, _ = mnist_test()
+    app = live(open_app(PAGE, drawing=images[0].reshape(28, 28)))
+    assert not app.exception
+    assert not app.image  # the live view shows the drawing and its reconstructions
+    data = live_data(app)
+    assert data["view"] == "compare" and data["models"] == list(app.multiselect[0].value)
+    assert len(data["payloads"]) == len(data["models"]) >= 2  # every compared model's weights
+    np.testing.assert_allclose(data["start"], images[0].ravel(), atol=1e-6)  # until a stroke
+    assert len(app.dataframe) == 2  # its figures (from the server at a stroke's end), the tests'
+    assert "diamond" in chart_spec(app)
+    app.segmented_control(key="compare_source").set_value("At random").run()
+    assert len(app.image) == 1 and not app.get("bidi_component")  # the server's grid again
+
+
+def test_live_without_a_drawing_the_pad_is_offered_here_with_nothing_to_go_to():
+    app = live(open_app(PAGE))
+    app.segmented_control(key="compare_source").set_value("My drawing").run()
+    assert not app.exception
+    assert not app.info  # no "draw on the Draw page first": draw here
+    assert live_data(app)["start"] is None
+    assert len(app.dataframe) == 1 and not app.image  # the test figures only
