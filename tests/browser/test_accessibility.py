@@ -4,9 +4,11 @@ with the default model and with a VAE; what Streamlit's own frame gets wrong is 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from benchmarks.browser import wait_until_idle
 from tests.browser import axe
@@ -81,3 +83,30 @@ def test_no_violation_in_the_apps_content(page, app_url, path):
         print(("  in Streamlit's frame: " if violation.frame else "") + str(violation))
     own = [violation for violation in found if violation.frame is None]
     assert not own, f"axe {axe.axe_version()} on {path}:\n" + "\n".join(map(str, own))
+
+
+def test_a_finished_stroke_is_said_once_and_labels_the_pictures(page, app_url):
+    page.goto(app_url)
+    pad = page.locator("canvas.ink")
+    pad.wait_for()
+    settle(page)
+    status = page.locator(".live .draw [role=status][aria-live=polite]")
+    box = pad.bounding_box()
+    page.mouse.move(box["x"] + 90, box["y"] + 60)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, box["y"] + 60, steps=8)
+    page.mouse.move(box["x"] + 120, box["y"] + 230, steps=8)  # a 7, the pen still down
+    page.wait_for_timeout(300)
+    assert status.inner_text() == ""  # nothing said while the pictures follow the pen
+    page.mouse.up()
+    expect(status).to_have_text(
+        re.compile(
+            r"^New reconstruction: the model's reconstruction of your drawing "
+            r"\(error 0\.\d{3}, worse than \d+% of MNIST test images\)\.$"
+        )
+    )
+    rebuilt = page.get_by_role("img", name="Reconstruction: the model's reconstruction")
+    expect(rebuilt).to_have_count(1)
+    expect(page.get_by_role("img", name="Error: + orange = too much ink")).to_have_attribute(
+        "aria-label", re.compile(r"error map against your drawing: \d+ of 784 pixels")
+    )
