@@ -13,6 +13,14 @@ Live (components/live/, the network run in the page):
 3. Inside the network, a stroke: pointer event -> every layer of dense-32
    redrawn, and layer pictures drawn per second while the pen moves.
 
+4. Denoise's noise level, Generate's map and its z0 slider and interpolation steps, the
+   detector's threshold, and a stroke on Compare's "My drawing" pad (three models): per
+   drag, pictures drawn per second and the messages sent to the server while it lasts
+   (a rerun is one); per frame, input event -> picture drawn. A slider of few steps
+   (Denoise's 20, the interpolation's 9) draws only when its value changes, so its
+   pictures per second count those changes. Their server figures are
+   benchmarks/views_latency.py's.
+
 Server (the same pages with the component's script made to fail, as when it
 cannot load): a slider key press -> the new image's src, and lifting the pen ->
 the new reconstruction's src (on Inside the network: the input layer's), each a
@@ -21,7 +29,7 @@ Streamlit round trip.
 Times are taken inside the page (performance.now and the events' timeStamp).
 The machine is shared: medians and 95th percentiles of many repeats.
 
-    python benchmarks/browser_latency.py [--repeats 12] [--only layers]
+    python benchmarks/browser_latency.py [--repeats 12] [--only layers|pages]
 """
 
 from __future__ import annotations
@@ -265,13 +273,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=12)
     parser.add_argument(
-        "--only", choices=("layers",), help="measure the layers view alone (its rows only)"
+        "--only",
+        choices=("layers", "pages"),
+        help="measure the layers view, or the other pages' live controls, alone (their rows only)",
     )
     arguments = parser.parse_args()
     repeats = arguments.repeats
     os.environ.setdefault("AUTOENCODER_DATA_DIR", str(ROOT.parent / "shared" / "data"))
-    if arguments.only == "layers":
-        layers_only(repeats)
+    if arguments.only:
+        only(arguments.only, repeats)
         return
     conv = zoo_or_random("conv-32")
     conv_note = "zoo" if conv.record.get("note") != "random" else "random weights"
@@ -295,6 +305,9 @@ def main() -> None:
         server_pen_ms = server_pen(page, url, repeats)
         page.context.close()
         layers, server_layers_ms = measure_layers(browser, url, repeats)
+        controls = {
+            name: live_control(browser, url, control, repeats) for name, *control in CONTROLS
+        }
         browser.close()
 
     cores = os.cpu_count()
@@ -319,6 +332,7 @@ def main() -> None:
          *map("{:.1f}".format, stats(conv_ms)), "", "", f"p95 <= {TARGET_PEN_MS} ms"),
     ]  # fmt: skip
     rows += layers_rows(layers, server_layers_ms)
+    rows += control_rows(controls)
     for row in rows:
         print("| " + " | ".join(row) + " |")
     print(
@@ -351,17 +365,98 @@ def layers_rows(layers: dict[str, list[float]], server_ms: list[float]) -> list[
     ]  # fmt: skip
 
 
-def layers_only(repeats: int) -> None:
-    """``--only layers``: a server, a browser and the layers view's two rows, nothing else."""
+# The other pages' live controls: (row name, sidebar link, what to click first, what is
+# dragged, and how: "slider" across its width, "area" corner to corner, "pen" a stroke).
+CONTROLS = (
+    ("Denoise: noise level", "Denoise", (), ".live .denoise input[type=range]", "slider"),
+    ("Generate: a drag on the 2-number map", "Generate", ("The 2-number map",),
+     ".live canvas.plane", "area"),
+    ("Generate: the map's z0 slider", "Generate", ("The 2-number map",),
+     ".live .map input[type=range] >> nth=0", "slider"),
+    ("Generate: interpolation steps (4 models)", "Generate", ("Interpolate",),
+     ".live .interpolation input[type=range]", "slider"),
+    ("Is it a digit?: threshold", "Is it a digit?", (), ".live .detect input[type=range]",
+     "slider"),
+    ("Compare, My drawing: pen (3 models, conv-32 among them)", "Compare", ("My drawing",),
+     ".live .compare canvas.ink", "pen"),
+)  # fmt: skip
+
+
+def live_control(
+    browser, url: str, control: tuple[str, tuple[str, ...], str, str], repeats: int
+) -> dict[str, list[float]]:
+    """Per drag of one live control: pictures per second and messages sent to the server
+    while the drag lasts; per picture: input event -> drawn (ms)."""
+    link, clicks, target, how = control
+    page = new_page(browser, live=True)
+    sent: list[object] = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
+    page.goto(url)
+    page.get_by_role("link", name=link, exact=True).click()
+    for text in clicks:
+        page.get_by_text(text, exact=True).click()
+    element = page.locator(target)
+    element.wait_for(timeout=120_000)
+    results: dict[str, list[float]] = {"rates": [], "latencies": [], "sent": []}
+    element.scroll_into_view_if_needed()
+    for repeat in range(repeats):
+        box = element.bounding_box()
+        middle = box["y"] + box["height"] / 2
+        if how == "slider":
+            ends = [(box["x"] + 4, middle), (box["x"] + box["width"] - 4, middle)]
+        elif how == "area":
+            ends = [(box["x"] + box["width"] * f, box["y"] + box["height"] * f) for f in (0.2, 0.8)]
+        else:  # a stroke down the pad, a little further right each time
+            x = box["x"] + 60 + 40 * (repeat % 4)
+            ends = [(x, box["y"] + 50), (x + 30, box["y"] + 230)]
+            if repeat % 4 == 0:
+                page.locator(".live .compare").get_by_role("button", name="Clear").click()
+                page.wait_for_timeout(300)
+        (x0, y0), (x1, y1) = ends if repeat % 2 == 0 or how == "pen" else ends[::-1]
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        before = len(sent)
+        began = page.evaluate("window.liveFrames = []; performance.now()")
+        page.mouse.move(x1, y1, steps=40)
+        frames, ended = page.evaluate("[window.liveFrames, performance.now()]")
+        results["sent"].append(len(sent) - before)
+        page.mouse.up()
+        page.wait_for_timeout(500)  # the release's rerun
+        results["rates"].append(len(frames) / ((ended - began) / 1000))
+        results["latencies"] += [frame["drawn"] - frame["input"] for frame in frames]
+    page.context.close()
+    return results
+
+
+def control_rows(controls: dict[str, dict[str, list[float]]]) -> list[tuple[str, ...]]:
+    rows = []
+    for name, measured in controls.items():
+        rate, slowest = float(np.median(measured["rates"])), min(measured["rates"])
+        rows.append(
+            (f"{name}: input -> picture (ms)", *map("{:.1f}".format, stats(measured["latencies"])),
+             "", "", f"p95 <= {TARGET_PEN_MS} ms; {rate:.0f} pictures/s (slowest drag "
+             f"{slowest:.0f}, >= {TARGET_FPS}); {int(sum(measured['sent']))} messages to the "
+             f"server during {len(measured['sent'])} drags")
+        )  # fmt: skip
+    return rows
+
+
+def only(which: str, repeats: int) -> None:
+    """``--only layers`` or ``--only pages``: a server, a browser and those rows, nothing else."""
     from playwright.sync_api import sync_playwright
 
     with server.running() as running, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-        layers, server_ms = measure_layers(browser, running.url, repeats)
+        if which == "layers":
+            rows = layers_rows(*measure_layers(browser, running.url, repeats))
+        else:
+            rows = control_rows(
+                {name: live_control(browser, running.url, c, repeats) for name, *c in CONTROLS}
+            )
         browser.close()
     print("| measure | live median | live p95 | server median | server p95 | target |")
     print("| --- | ---: | ---: | ---: | ---: | --- |")
-    for row in layers_rows(layers, server_ms):
+    for row in rows:
         print("| " + " | ".join(row) + " |")
 
 

@@ -29,6 +29,7 @@ function createMap(root, data, setStateValue) {
   const ratio = Math.min(window.devicePixelRatio || 1, 2);
   canvas.width = canvas.height = Math.round(size * ratio);
   canvas.style.width = `${size}px`;
+  chart.style.maxWidth = `${size}px`; // its caption wraps under it: the point's panel stays beside
   canvas.tabIndex = 0;
   canvas.setAttribute("role", "img");
   element(chart, "p", "caption").textContent = data.map_caption;
