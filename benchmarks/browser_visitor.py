@@ -183,12 +183,14 @@ class BrowserVisitor:
             await slider.press("ArrowRight" if rng.random() < 0.5 else "ArrowLeft")
 
         async def noise_level() -> None:
-            slider = (
+            # The live view's slider (its release is the rerun), or the server's.
+            live = page.locator(".live .denoise input[type=range]")
+            server = (
                 page.locator("[data-testid=stSlider]")
                 .filter(has_text="Noise level")
                 .get_by_role("slider")
-                .first
             )
+            slider = live.or_(server).first
             await slider.focus()
             await slider.press("ArrowRight" if rng.random() < 0.5 else "ArrowLeft")
 

@@ -41,7 +41,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import server  # noqa: E402
-from benchmarks.browser import ARTIFACTS, CHROMIUM_FLAGS, chromium_path, page_helpers  # noqa: E402
+from benchmarks.browser import (  # noqa: E402
+    ARTIFACTS,
+    BLOCK_LIVE_SCRIPT,
+    CHROMIUM_FLAGS,
+    chromium_path,
+    page_helpers,
+)
 
 TARGET_MS = 1000
 STEP_TIMEOUT_MS = 180_000  # a cold step on a loaded 2-core machine: scoring 20,000 images
@@ -640,7 +646,9 @@ def main() -> None:
         url = running.url
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport=VIEWPORT)
-        context.add_init_script(recorder())
+        # The server's controls: Denoise, Generate, the threshold and Compare's pad are live
+        # otherwise (benchmarks/browser_latency.py measures those).
+        context.add_init_script(BLOCK_LIVE_SCRIPT + recorder())
         page = context.new_page()
         page.set_default_timeout(STEP_TIMEOUT_MS)
         page.goto(url)

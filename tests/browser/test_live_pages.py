@@ -132,6 +132,15 @@ def test_generate_the_decoded_digit_follows_the_pointer_over_the_map_and_the_ste
     page.mouse.up()
     wait_for_sent(page, sent_frames, sent, "point")
     expect(page.locator(".live p[role=status]")).to_contain_text("Decoded the point z = (")
+    z0 = page.locator(".live .map input[type=range]").first
+    label = page.locator(decoded).get_attribute("aria-label")
+    sent = drag_range(page, z0, sent_frames, start=0.5, end=0.0)  # z0 to -3, the pointer held
+    expect(page.locator(decoded)).to_have_attribute("aria-label", re.compile(r"^z = \(-3\.00, "))
+    assert page.locator(decoded).get_attribute("aria-label") != label
+    assert "the cross is at z = (-3.00, " in plane.get_attribute("aria-label")  # it moved too
+    assert len(sent_frames) == sent
+    page.mouse.up()
+    wait_for_sent(page, sent_frames, sent, "point")
 
     page.get_by_text("Interpolate").click()
     rows = page.locator(".live .interpolation .strip")
