@@ -234,7 +234,7 @@ def _no_ratio(trained_on: str) -> str:
 
 def _choose_score(found: ModelDetection) -> str:
     offered = [score for score in detectors.SCORES if score in found.scores]
-    if SCORE.is_set() and st.session_state[SCORE.key] not in offered:
+    if SCORE.is_set() and SCORE.value() not in offered:
         SCORE.forget()  # the ratio, chosen for a model that has one
     with SCORE.linked(links.one_of(offered), default=offered[0]) as key:
         return st.segmented_control(

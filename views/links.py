@@ -84,6 +84,10 @@ class Link:
         """The session holds a value for the widget (from the link, a pick or a callback)."""
         return self.key in st.session_state
 
+    def value(self) -> Any:
+        """The session's value for the widget, or None before it has one."""
+        return st.session_state.get(self.key)
+
     def set(self, value: Any) -> None:
         """Set the widget's value from code (in a callback: before the widget is drawn)."""
         st.session_state[self.key] = value
