@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from autoencoder import denoising, zoo
+from autoencoder.data import load_dataset
 from tests.browser.conftest import ARTIFACTS, assert_no_exception
 from tests.views.test_denoise import require_zoo
 
@@ -47,8 +49,11 @@ def canvas_ink(page, name: str) -> int:
 
 def open_page(page, app_url: str, name: str) -> None:
     """From the app's root, by the sidebar's link (opened at /page, Streamlit first asks
-    /page/_stcore/... and logs two 404s)."""
+    /page/_stcore/... and logs two 404s), once Draw's live pad shows that the server knows
+    the script runs: else the page's first run draws the server's pictures, and those the
+    live view replaces while they load are 404s in the console."""
     page.goto(app_url)
+    page.locator("canvas.ink").wait_for()
     page.get_by_role("link", name=name, exact=True).click()
 
 
@@ -75,7 +80,7 @@ def drag_range(page, slider, frames: list[bytes | str], *, start: float, end: fl
 
 
 def test_denoise_redraws_the_noise_and_both_clean_ups_as_the_level_moves(
-    page, app_url, console_errors, sent_frames
+    page, app_url, console_errors, sent_frames, mnist_data_dir
 ):
     require_zoo("denoise-32")
     open_page(page, app_url, "Denoise")
@@ -100,6 +105,15 @@ def test_denoise_redraws_the_noise_and_both_clean_ups_as_the_level_moves(
     page.get_by_role("button", name="Masking").click()
     page.wait_for_url("**noise=masking*")
     page.locator(".live canvas[aria-label^='Noisy: the image spoiled by masking']").wait_for()
+    # The browser's noise and clean-ups are the server's: the same figures as its pictures'.
+    clean = load_dataset("mnist", mnist_data_dir / "mnist.npz").test.pixels[0] / 255
+    served = denoising.restore([zoo.load("dense-32"), zoo.load("denoise-32")], clean, "mask", 1.0)
+    shown = page.locator(".live .denoise figcaption").all_inner_texts()
+    assert shown[1:] == [
+        f"Noisy: {served.noisy_psnr:.1f} dB",
+        f"dense-32: {served.output_psnrs[0]:.1f} dB",
+        f"denoise-32: {served.output_psnrs[1]:.1f} dB",
+    ]
     expect(page.locator(".live p[role=status]")).to_contain_text("Pictures updated: masking noise")
     page.screenshot(path=ARTIFACTS / "view-denoise-live.png", full_page=True)
     assert_no_exception(page)
