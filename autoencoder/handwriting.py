@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from autoencoder.config import IMAGE_SIDE, INPUT_DIM, Config
+from autoencoder.errors import AutoencoderError
 
 if TYPE_CHECKING:
     from autoencoder.network import Autoencoder
@@ -44,7 +45,7 @@ LEARNING_RATE = 1e-3
 HEARTBEAT_SECONDS = 30  # as the training child's: a fine-tune nobody watches stops
 
 
-class HandwritingError(ValueError):
+class HandwritingError(AutoencoderError, ValueError):
     """Too few digits to fine-tune on, or a file of them that is not one."""
 
 
