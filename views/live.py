@@ -204,6 +204,24 @@ def _explore(
     return np.asarray(code, dtype=np.float32)
 
 
+def _held(key: str) -> list[str]:
+    """The models this browser holds: the session's record of its reports, or this
+    element's own last report where the two differ.
+
+    A component reporting the same value as its previous one fires no callback, so
+    the session's record can miss a report that the element's state kept; without
+    this, a view could wait for an answer that never comes, showing the server's.
+    """
+    held = session.live_held()
+    state = st.session_state.get(key)
+    reported = state.get("held") if isinstance(state, Mapping) else None
+    if isinstance(reported, list) and reported and sorted(reported) != sorted(held):
+        fingerprints = [item for item in reported if isinstance(item, str)]
+        session.set_live_held(fingerprints)
+        return fingerprints
+    return held
+
+
 def _mount(
     model: Autoencoder,
     view: str,
@@ -217,7 +235,7 @@ def _mount(
     ``extras`` go with the weights (a VAE's spread for the layers view): a payload
     of its own, held under its own name, since another view may hold the model without.
     """
-    held = session.live_held()
+    held = _held(key)
     fingerprint = model.fingerprint + ("+extras" if extras else "")
     try:
         payload = export.payload(model) if fingerprint not in held else None
@@ -513,7 +531,7 @@ def _mount_many(
     ``spec`` names what the view shows: a new one rebuilds it in the same element.
     Each model's weights go until this page reports holding them, as in :func:`_mount`.
     """
-    held = session.live_held()
+    held = _held(key)
     payloads = []
     for model in models:
         if model.fingerprint in held:

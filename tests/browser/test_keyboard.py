@@ -50,6 +50,8 @@ def test_pages_switch_and_a_live_slider_moves_with_the_keys(page, app_url):
     wait_until_idle(page)
     # The link's text starts with its icon's name: "tune\n\nExplore the code".
     link = tab_to(page, lambda f: f["tag"] == "a" and f["text"].endswith("Explore the code"))
+    wait_until_idle(page)  # the ring's style is the sidebar's, drawn again by each rerun
+    link = page.evaluate(FOCUSED)
     assert link["ring"], "the focused link shows no focus ring"
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Explore the code").wait_for()
