@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from benchmarks.browser import wait_until_idle
 from tests.browser import axe
-from tests.browser.conftest import assert_no_exception
+from tests.browser.conftest import assert_no_exception, go_to
 from tests.browser.test_keyboard import FOCUSED
 from tests.browser.test_live_layers import lit
 from tests.conftest import ROOT
@@ -37,18 +36,8 @@ def open_inside(page, app_url: str) -> None:
     page.goto(app_url)
     page.get_by_role("heading", name="Draw a digit").wait_for()
     wait_until_idle(page)
-    # A click that lands while the live component's first report reruns the Draw page can
-    # be taken back by that rerun (Streamlit keeps the page the rerun was asked for): a
-    # visitor clicks again, and so does the test.
-    heading = page.get_by_role("heading", name="Inside the network")
-    for _ in range(3):
-        page.get_by_role("link", name="Inside the network").click()
-        try:
-            heading.wait_for(timeout=10_000)
-            return
-        except PlaywrightTimeoutError:
-            continue
-    heading.wait_for()
+    go_to(page, "Inside the network")
+    page.get_by_role("heading", name="Inside the network").wait_for()
 
 
 def stroke(page, canvas, points: list[tuple[float, float]], *, lift: bool = True) -> None:
@@ -154,7 +143,7 @@ def test_a_vae_held_by_draw_is_sent_again_with_its_spread(page, app_url, errors)
     page.goto(f"{app_url}/?model=vae-2")  # Draw holds the VAE first, without its spread
     page.locator("canvas.ink").wait_for()
     wait_until_idle(page)
-    page.get_by_role("link", name="Inside the network").click()
+    go_to(page, "Inside the network")
     pad = page.locator(".layers canvas.ink")
     pad.wait_for()
     stroke(page, pad, SEVEN)
@@ -171,7 +160,7 @@ def test_no_wcag_violation_with_every_layer_drawn_and_a_unit_picked(page, app_ur
     page.goto(f"{app_url}/?model={model}")
     page.locator("canvas.ink").wait_for()
     wait_until_idle(page)
-    page.get_by_role("link", name="Inside the network").click()
+    go_to(page, "Inside the network")
     pad = page.locator(".layers canvas.ink")
     pad.wait_for()
     stroke(page, pad, SEVEN)

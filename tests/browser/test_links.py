@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_no_exception
+from tests.browser.conftest import assert_no_exception, go_to
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def test_a_link_opens_its_view_and_the_model_survives_a_page_switch(page, app_ur
     page.wait_for_url(re.compile(r"/samples\?model=conv-32&mode=by-index&index=120&count=4$"))
     assert_no_exception(page)
 
-    page.get_by_role("link", name="Explore the code").click()
+    go_to(page, "Explore the code")
     page.get_by_text("Decoded from the sliders").wait_for()
     page.wait_for_url(re.compile(r"/latent\?model=conv-32$"))  # the page's own choices reset
     expect(model).to_have_value(re.compile(r"\(conv-32\)$"))

@@ -18,7 +18,7 @@ from autoencoder import ModelLoadError, export, zoo
 from autoencoder.data import load_dataset
 from autoencoder.network import Autoencoder
 from autoencoder.preprocess import canvas_to_ink, to_mnist
-from tests.browser.conftest import ARTIFACTS, assert_no_exception
+from tests.browser.conftest import ARTIFACTS, assert_no_exception, go_to
 from tests.conftest import random_model
 from views.live import COMPONENT_DIR, PREPROCESS
 
@@ -155,10 +155,10 @@ def test_the_pictures_follow_the_pen_and_the_drawing_reaches_python(
     assert page.locator('[data-testid="stImage"]').count() == 0  # the pad shows the pictures
     page.screenshot(path=ARTIFACTS / "view-draw-live.png", full_page=True)
 
-    page.get_by_role("link", name="Explore the code").click()
+    go_to(page, "Explore the code")
     page.get_by_text("My drawing").click()
     page.get_by_text("Your drawing").first.wait_for()
-    page.get_by_role("link", name="Draw").click()
+    go_to(page, "Draw")
     pad.wait_for()
     box = pad.bounding_box()
     page.mouse.move(box["x"] + 140, box["y"] + 40)
@@ -169,7 +169,7 @@ def test_the_pictures_follow_the_pen_and_the_drawing_reaches_python(
     page.get_by_role("button", name="Undo").click()  # back to nothing: forgotten everywhere
     expect(page.get_by_text("Reconstruction error (BCE)")).to_have_count(0)
     expect(page.get_by_text("Draw one digit")).to_be_visible()
-    page.get_by_role("link", name="Explore the code").click()
+    go_to(page, "Explore the code")
     page.get_by_text("My drawing").click()
     page.get_by_text("Draw a digit on the Draw page first").wait_for()
     assert_no_exception(page)
@@ -193,7 +193,7 @@ def test_without_the_live_script_the_server_draws_the_pictures(server_page, app_
     assert_no_exception(page)
     page.screenshot(path=ARTIFACTS / "view-draw-no-live-script.png", full_page=True)
 
-    page.get_by_role("link", name="Explore the code").click()
+    go_to(page, "Explore the code")
     figure = page.locator('[data-testid="stImage"]', has_text="Decoded from the sliders")
     before = figure.locator("img").get_attribute("src")
     page.locator('[data-testid="stSlider"] input[type="range"]').nth(3).focus()
@@ -205,7 +205,7 @@ def test_without_the_live_script_the_server_draws_the_pictures(server_page, app_
 
 def test_the_decoded_picture_follows_a_dragged_slider(page, app_url, console_errors, sent_frames):
     page.goto(app_url)  # opened at /latent, Streamlit first asks /latent/_stcore/...: two 404s
-    page.get_by_role("link", name="Explore the code").click()
+    go_to(page, "Explore the code")
     decoded = page.locator("canvas[aria-label^='Decoded from the sliders']")
     decoded.wait_for()
     before = canvas_ink(page, "Decoded from the sliders")

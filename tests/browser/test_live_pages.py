@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from autoencoder import denoising, zoo
 from autoencoder.data import load_dataset
-from tests.browser.conftest import ARTIFACTS, assert_no_exception
+from tests.browser.conftest import ARTIFACTS, assert_no_exception, go_to
 from tests.views.test_denoise import require_zoo
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,7 @@ def open_page(page, app_url: str, name: str) -> None:
     live view replaces while they load are 404s in the console."""
     page.goto(app_url)
     page.locator("canvas.ink").wait_for()
-    page.get_by_role("link", name=name, exact=True).click()
+    go_to(page, name)
 
 
 def wait_for_sent(page, frames: list[bytes | str], since: int, word: str) -> None:
@@ -261,7 +261,7 @@ def test_without_the_live_script_compare_shows_the_server_s_grid_of_the_drawing(
     page.mouse.move(box["x"] + 140, box["y"] + 240, steps=8)
     page.mouse.up()
     page.get_by_text("Reconstruction error (BCE)").wait_for()
-    page.get_by_role("link", name="Compare", exact=True).click()
+    go_to(page, "Compare")
     page.get_by_text("Side by side").wait_for()
     page.get_by_text("My drawing", exact=True).click()
     grid = page.locator('[data-testid="stImage"]').first

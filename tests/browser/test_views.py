@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ARTIFACTS, assert_no_exception
+from tests.browser.conftest import ARTIFACTS, assert_no_exception, go_to
 
 pytestmark = pytest.mark.browser
 
@@ -54,7 +54,7 @@ def test_undoing_the_last_stroke_forgets_the_drawing_in_explore(server_page, app
     expect(page.get_by_text("Reconstruction", exact=True)).to_have_count(0)
     for tool in ("Edit", "Bring forward", "Send backward", "Reset canvas & history"):
         expect(page.get_by_role("button", name=tool)).to_be_hidden()
-    page.get_by_role("link", name="Explore the code").click()
+    go_to(page, "Explore the code")
     page.get_by_text("My drawing").click()
     page.get_by_text("Draw a digit on the Draw page first").wait_for()
     assert_no_exception(page)
