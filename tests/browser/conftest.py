@@ -71,6 +71,28 @@ def server_page(page):
     return page
 
 
+@pytest.fixture
+def console_errors(page) -> list[str]:
+    """Every console error and uncaught exception of the page, to be asserted empty."""
+    errors: list[str] = []
+
+    def console(message) -> None:
+        if message.type == "error":
+            errors.append(f"{message.text} ({message.location.get('url')})")
+
+    page.on("console", console)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+@pytest.fixture
+def sent_frames(page) -> list[bytes | str]:
+    """What the page sends Streamlit over its websocket: a rerun request is one of these."""
+    frames: list[bytes | str] = []
+    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: frames.append(frame)))
+    return frames
+
+
 def assert_no_exception(page) -> None:
     exceptions = page.locator('[data-testid="stException"]')
     assert exceptions.count() == 0, exceptions.first.inner_text()

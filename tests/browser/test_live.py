@@ -103,28 +103,6 @@ def test_the_browser_prepares_a_drawing_as_to_mnist_does(scripts_page, mnist_dat
         assert np.abs(centre_of_mass(got) - centre_of_mass(expected)).max() <= 0.25
 
 
-@pytest.fixture
-def console_errors(page) -> list[str]:
-    """Every console error and uncaught exception of the page, to be asserted empty."""
-    errors: list[str] = []
-
-    def console(message) -> None:
-        if message.type == "error":
-            errors.append(f"{message.text} ({message.location.get('url')})")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-@pytest.fixture
-def sent_frames(page) -> list[bytes | str]:
-    """What the page sends Streamlit over its websocket: a rerun request is one of these."""
-    frames: list[bytes | str] = []
-    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: frames.append(frame)))
-    return frames
-
-
 def canvas_ink(page, name: str) -> int:
     """The summed pixel values of a live picture (a 28x28 canvas named by its caption)."""
     return page.get_by_role("img", name=name).evaluate(

@@ -17,28 +17,6 @@ from tests.views.test_denoise import require_zoo
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def console_errors(page) -> list[str]:
-    """Every console error and uncaught exception of the page, to be asserted empty."""
-    errors: list[str] = []
-
-    def console(message) -> None:
-        if message.type == "error":
-            errors.append(f"{message.text} ({message.location.get('url')})")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-@pytest.fixture
-def sent_frames(page) -> list[bytes | str]:
-    """What the page sends Streamlit over its websocket: a rerun request is one of these."""
-    frames: list[bytes | str] = []
-    page.on("websocket", lambda socket: socket.on("framesent", lambda frame: frames.append(frame)))
-    return frames
-
-
 def canvas_ink(page, name: str) -> int:
     """The summed pixel values of a live picture (a canvas named by the start of its label)."""
     return page.locator(f".live canvas[aria-label^='{name}']").first.evaluate(
