@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from views import runs
+from views import runs, sidebar
 
 ROOT = Path(__file__).resolve().parent
 VIEWS = ROOT / "views"
@@ -45,6 +45,7 @@ def run() -> None:
         st.Page(VIEWS / "train.py", title="Train your own", icon=":material/model_training:"),
     ]
     page = st.navigation(pages)
+    sidebar.focus_rings()  # before the page, so at the sidebar's first place on every page
     runs.collect_finished_run()  # whatever the page: a finished run's model is used at once
     page.run()
 

@@ -27,6 +27,16 @@ FOCUS_RING = """<style>
 </style>"""
 
 
+def focus_rings() -> None:
+    """The rings' style, first in the sidebar on every page (app.py calls it before the page).
+
+    Not ``st.html``: a style-only ``st.html`` goes to the event container, which each rerun
+    empties until the script reaches it again, so a ring vanished while the page reran. A
+    markdown element at one place keeps its style until the rerun replaces it in place.
+    """
+    st.sidebar.markdown(FOCUS_RING, unsafe_allow_html=True)
+
+
 def chosen_model() -> Autoencoder | None:
     """The model the sidebar's picker names (a zoo model or this session's own), shown in
     the sidebar; None once an error is on screen.
@@ -35,7 +45,6 @@ def chosen_model() -> Autoencoder | None:
     to the default.
     """
     own = session.own_model()
-    st.html(FOCUS_RING)
     with st.sidebar:
         choice = models.picker(has_own=own is not None)
     if choice == models.OWN and own is not None:
