@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from views import runs, sidebar
+from views import live, runs, sidebar
 
 ROOT = Path(__file__).resolve().parent
 VIEWS = ROOT / "views"
@@ -46,6 +46,7 @@ def run() -> None:
     ]
     page = st.navigation(pages)
     sidebar.focus_rings()  # before the page, so at the sidebar's first place on every page
+    live.follow_links()
     runs.collect_finished_run()  # whatever the page: a finished run's model is used at once
     page.run()
 

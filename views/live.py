@@ -67,6 +67,13 @@ _component = st.components.v2.component(
 )
 
 
+def follow_links() -> None:
+    """Note a followed link from the page's first moment (components/live/follow.js), so
+    that no live view's first report takes a page switch back; app.py calls it on every
+    page, before the page."""
+    st.sidebar.html(f"<script>{_read('follow.js')}</script>", unsafe_allow_javascript=True)
+
+
 @dataclass(frozen=True)
 class Pad:
     """The live drawing pad's drawing, as the model sees it (None while the pad is empty)."""

@@ -23,6 +23,21 @@ const CREATE = {
 // learns the script runs there too; never a model's fingerprint.
 const RUNS = "script-runs";
 const MARKS = new Set();
+const HELD_BACK = new Map(); // parentElement -> its latest report, while a link is followed
+
+// Sent now, or once a followed link's run has ended (follow.js) if this view is still on
+// the page: a report made in between would rerun the page the visitor is leaving.
+function report(element, send) {
+  const following = window.autoencoderFollowing;
+  if (!following) return send();
+  if (!HELD_BACK.size) {
+    following.then(() => {
+      for (const [waiting, latest] of HELD_BACK) if (waiting.isConnected) latest();
+      HELD_BACK.clear();
+    });
+  }
+  HELD_BACK.set(element, send);
+}
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
@@ -33,7 +48,9 @@ export default function (component) {
   const wanted = data.fingerprints || [data.fingerprint];
   if (!wanted.length) MARKS.add(RUNS);
   const held = [...MODELS.keys(), ...MARKS].sort();
-  if (held.join() !== [...data.held].sort().join()) setStateValue("held", held);
+  if (held.join() !== [...data.held].sort().join()) {
+    report(parentElement, () => setStateValue("held", held));
+  }
 
   const models = wanted.map((fingerprint) => MODELS.get(fingerprint));
   const model = models[0];

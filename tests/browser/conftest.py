@@ -99,28 +99,15 @@ def assert_no_exception(page) -> None:
 
 
 def go_to(page, name: str) -> None:
-    """Click the sidebar's link to page ``name`` until the page switch holds.
+    """Click the sidebar's link to page ``name`` once, as a visitor would, and see it open.
 
-    A click that lands while the live component's first report reruns the page can be
-    taken back by that rerun (its rerun asks for the page it was on): a visitor clicks
-    again, and so does a test.
+    It stays open: no live view's report takes the switch back (components/live/follow.js).
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
     link = page.get_by_role("link", name=name, exact=True)
-    for _ in range(3):
-        link.click()
-        try:
-            page.wait_for_function(
-                "(name) => [...document.querySelectorAll('[data-testid=stSidebarNav] a')]"
-                ".some((a) => a.getAttribute('aria-current') === 'page'"
-                " && a.innerText.trim().endsWith(name))",
-                arg=name,
-                timeout=10_000,
-            )
-            page.wait_for_timeout(500)  # a rerun that takes it back comes within this
-            if link.get_attribute("aria-current") == "page":
-                return
-        except PlaywrightTimeoutError:
-            continue
-    raise AssertionError(f"the page {name!r} never opened")
+    link.click()
+    page.wait_for_function(
+        "(name) => [...document.querySelectorAll('[data-testid=stSidebarNav] a')]"
+        ".some((a) => a.getAttribute('aria-current') === 'page'"
+        " && a.innerText.trim().endsWith(name))",
+        arg=name,
+    )

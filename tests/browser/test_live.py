@@ -5,6 +5,7 @@ server's pictures when the component's script does not run."""
 from __future__ import annotations
 
 import base64
+import re
 from itertools import pairwise
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ from autoencoder import ModelLoadError, export, zoo
 from autoencoder.data import load_dataset
 from autoencoder.network import Autoencoder
 from autoencoder.preprocess import canvas_to_ink, to_mnist
+from benchmarks.browser import wait_until_idle
 from tests.browser.conftest import ARTIFACTS, assert_no_exception, go_to
 from tests.conftest import random_model
 from views.live import COMPONENT_DIR, PREPROCESS
@@ -254,3 +256,52 @@ def test_a_finger_draws_on_a_phone_and_nothing_leaves_the_host(browser, app_url)
     finally:
         context.close()
     assert hosts - {"local"} == {"127.0.0.1"}  # no CDN: the component works offline
+
+
+# Holds the live script's first report until the test opens the gate: the script has run
+# its top level, but Streamlit calls it only once the gate is open (BLOCK_LIVE_SCRIPT swaps
+# the script the same way).
+GATE_LIVE_SCRIPT = """
+window.__liveGate = new Promise((open) => { window.__openLiveGate = open; });
+const RealBlob = window.Blob;
+window.Blob = class extends RealBlob {
+  constructor(parts = [], options) {
+    const live = parts.some((part) => String(part).includes("st-bidi-autoencoder_live"));
+    super(live ? [...parts, "\\nawait window.__liveGate;\\n"] : parts, options);
+  }
+};
+"""
+
+
+def test_a_page_link_followed_as_the_live_view_first_reports_opens_its_page(page, app_url):
+    # The live view's first report (that this browser holds the model) reruns the page it
+    # was made on: made after a link is followed but before the server's answer arrives,
+    # it took the page switch back. The server's answer is held here to open that window.
+    held: list[str | bytes] = []
+    holding, sockets = [False], []
+
+    def route(socket) -> None:
+        sockets.append(socket)
+        server = socket.connect_to_server()
+        server.on_message(
+            lambda message: held.append(message) if holding[0] else socket.send(message)
+        )
+
+    page.route_web_socket(re.compile(r"/_stcore/stream"), route)
+    page.add_init_script(GATE_LIVE_SCRIPT)
+    page.goto(app_url)
+    page.get_by_role("heading", name="Draw a digit").wait_for()
+    wait_until_idle(page)
+    holding[0] = True
+    link = page.get_by_role("link", name="Explore the code", exact=True)
+    link.evaluate("(link) => { link.click(); window.__openLiveGate(); }")
+    page.wait_for_timeout(600)  # the view has loaded and would have reported by now
+    holding[0] = False
+    for message in held:
+        sockets[-1].send(message)
+    page.get_by_role("heading", name="Explore the code").wait_for(timeout=15_000)
+    page.locator("canvas[aria-label^='Decoded from the sliders']").wait_for()
+    wait_until_idle(page)
+    page.wait_for_timeout(1000)  # a report that takes the page back comes within this
+    expect(link).to_have_attribute("aria-current", "page")
+    assert_no_exception(page)
