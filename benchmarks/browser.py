@@ -48,3 +48,14 @@ def chromium_path() -> str | None:
 def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
     """Until the app has finished its rerun and nothing on the page is stale."""
     page.wait_for_function(f"() => {{ {page_helpers()} return idle(); }}", timeout=timeout_ms)
+
+
+def stroke(page, canvas, points, *, steps: int = 8, lift: bool = True) -> None:
+    """Drag the mouse through ``points`` (canvas pixels) in small steps, as a hand would."""
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=steps)
+    if lift:
+        page.mouse.up()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from benchmarks.browser import wait_until_idle
+from benchmarks.browser import stroke, wait_until_idle
 from tests.browser import axe
 from tests.browser.conftest import assert_no_exception, go_to
 from tests.browser.test_keyboard import FOCUSED
@@ -38,16 +38,6 @@ def open_inside(page, app_url: str) -> None:
     wait_until_idle(page)
     go_to(page, "Inside the network")
     page.get_by_role("heading", name="Inside the network").wait_for()
-
-
-def stroke(page, canvas, points: list[tuple[float, float]], *, lift: bool = True) -> None:
-    box = canvas.bounding_box()
-    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(box["x"] + x, box["y"] + y, steps=8)
-    if lift:
-        page.mouse.up()
 
 
 SEVEN = [(70, 60), (210, 60), (130, 240)]

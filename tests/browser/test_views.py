@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from benchmarks.browser import stroke
 from tests.browser.conftest import ARTIFACTS, assert_no_exception, go_to
 
 pytestmark = pytest.mark.browser
@@ -14,12 +15,7 @@ def draw_stroke(page, points: list[tuple[float, float]]) -> None:
     """Drag the mouse through ``points`` (canvas pixels), in small steps as a hand would."""
     canvas = page.locator("canvas.upper-canvas").first
     canvas.wait_for()
-    box = canvas.bounding_box()
-    page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
-    page.mouse.down()
-    for x, y in points[1:]:
-        page.mouse.move(box["x"] + x, box["y"] + y, steps=6)
-    page.mouse.up()
+    stroke(page, canvas, points, steps=6)
 
 
 def test_drawing_shows_input_and_reconstruction(server_page, app_url):
