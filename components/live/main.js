@@ -24,15 +24,20 @@ const CREATE = {
 const RUNS = "script-runs";
 const MARKS = new Set();
 const HELD_BACK = new Map(); // parentElement -> its latest report, while a link is followed
+const PAGE_OF = new WeakMap(); // parentElement -> the page (URL path) it was first drawn on
 
 // Sent now, or once a followed link's run has ended (follow.js) if this view is still on
-// the page: a report made in between would rerun the page the visitor is leaving.
+// its page: a report made in between would rerun the page the visitor is leaving. "Still
+// on its page" is the URL's path, not the element's presence: when the new page's run ends
+// the old page's elements may still be in the document (stale) for a moment.
 function report(element, send) {
   const following = window.autoencoderFollowing;
   if (!following) return send();
   if (!HELD_BACK.size) {
     following.then(() => {
-      for (const [waiting, latest] of HELD_BACK) if (waiting.isConnected) latest();
+      for (const [waiting, latest] of HELD_BACK) {
+        if (waiting.isConnected && PAGE_OF.get(waiting) === location.pathname) latest();
+      }
       HELD_BACK.clear();
     });
   }
@@ -41,6 +46,7 @@ function report(element, send) {
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
+  if (!PAGE_OF.has(parentElement)) PAGE_OF.set(parentElement, location.pathname);
   // One model's payload (data.payload), or several views' models (data.payloads).
   for (const payload of [data.payload, ...(data.payloads || [])]) {
     if (payload && !MODELS.has(payload.fingerprint)) MODELS.set(payload.fingerprint, loadModel(payload));
