@@ -73,7 +73,14 @@ def errors(values: Sequence[float] | np.ndarray, name: str = "BCE") -> str:
     return f"{name} from {low:.3f} to {high:.3f}, mean {mean:.3f}"
 
 
-def curve(name: str, xs: Sequence[float], ys: Sequence[float], at: str, unit: str) -> str:
+def curve(
+    name: str,
+    xs: Sequence[float],
+    ys: Sequence[float],
+    at: str,
+    unit: str,
+    decimals: int = 1,
+) -> str:
     """``conv: rises from 13.0 dB at 2 numbers to 24.0 dB at 32 numbers``: a line in words;
     ``at`` formats an x (``"{x:g} numbers"``)."""
     pairs = sorted(
@@ -81,21 +88,29 @@ def curve(name: str, xs: Sequence[float], ys: Sequence[float], at: str, unit: st
     )
     if not pairs:
         return f"{name}: no values"
+
+    def value(y: float) -> str:
+        return f"{y:.{decimals}f}" + (f" {unit}" if unit else "")
+
     (x0, y0), (x1, y1) = pairs[0], pairs[-1]
     if len(pairs) == 1:
-        return f"{name}: {y0:.1f} {unit} at {at.format(x=x0)}"
+        return f"{name}: {value(y0)} at {at.format(x=x0)}"
     verb = "rises" if y1 > y0 else "falls" if y1 < y0 else "stays"
-    text = f"{name}: {verb} from {y0:.1f} {unit} at {at.format(x=x0)}"
-    text += f" to {y1:.1f} {unit} at {at.format(x=x1)}"
+    text = f"{name}: {verb} from {value(y0)} at {at.format(x=x0)}"
+    text += f" to {value(y1)} at {at.format(x=x1)}"
     peak_x, peak_y = max(pairs, key=lambda pair: pair[1])
-    if peak_y > max(y0, y1) + 0.05:
-        text += f", highest {peak_y:.1f} {unit} at {at.format(x=peak_x)}"
+    if peak_y > max(y0, y1) + 0.05 * 10 ** (1 - decimals):
+        text += f", highest {value(peak_y)} at {at.format(x=peak_x)}"
     return text
 
 
 def curves(
-    what: str, lines: Mapping[str, tuple[Sequence[float], Sequence[float]]], at: str, unit: str
+    what: str,
+    lines: Mapping[str, tuple[Sequence[float], Sequence[float]]],
+    at: str,
+    unit: str,
+    decimals: int = 1,
 ) -> str:
     """A chart of several lines in words: ``{what}. a: rises ...; b: falls ....``"""
-    parts = [curve(name, xs, ys, at, unit) for name, (xs, ys) in lines.items()]
+    parts = [curve(name, xs, ys, at, unit, decimals) for name, (xs, ys) in lines.items()]
     return f"{what}. " + "; ".join(parts) + "."

@@ -64,3 +64,8 @@ def test_a_peak_between_the_ends_is_told():
     assert text.endswith(
         "falls from 10.0 dB at level 0 to 5.0 dB at level 2, highest 20.0 dB at level 1"
     )
+
+
+def test_small_values_keep_their_decimals_and_a_unitless_line_has_no_gap():
+    text = describe.curve("train", [1, 2, 3], [0.2512, 0.1301, 0.1203], "epoch {x:g}", "", 4)
+    assert text == "train: falls from 0.2512 at epoch 1 to 0.1203 at epoch 3"

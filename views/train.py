@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from autoencoder import jobs, keras_file, manifest, pictures, zoo
+from autoencoder import describe, jobs, keras_file, manifest, pictures, zoo
 from autoencoder.artifact import ModelLoadError, model_from_zip, model_to_zip
 from autoencoder.budget import BudgetFullError
 from autoencoder.config import CUSTOM, DATASET_LABELS, Config
@@ -330,6 +330,19 @@ def _loss_chart(epochs: list[dict]) -> None:
         .properties(height=260)
     )
     st.altair_chart(chart, width="stretch")
+    numbers = [report["epoch"] for report in epochs]
+    st.caption(
+        describe.curves(
+            "Chart of the loss per epoch",
+            {
+                curve: (numbers, [report[key] for report in epochs])
+                for curve, key in (("train", "loss"), ("validation", "val_loss"))
+            },
+            "epoch {x:g}",
+            "",
+            decimals=4,
+        )
+    )
 
 
 def _your_model(own: Autoencoder) -> None:

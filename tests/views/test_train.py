@@ -223,6 +223,11 @@ def test_a_poor_model_gets_advice_and_every_own_model_a_warning():
     assert "lost" not in advice and "loses it" in texts(app.info)
     labels = [button.label for button in app.button]
     assert "Go back to the default model" in labels
+    # The loss chart is said in words too (a screen reader cannot read the chart).
+    assert (
+        "Chart of the loss per epoch. train: falls from 0.4000 at epoch 1 to 0.3000 at epoch 2; "
+        "validation: falls from 0.3500 at epoch 1 to 0.3000 at epoch 2."
+    ) in texts(app.caption)
 
 
 def downloaded_config(app, served: dict[str, bytes]) -> dict:
