@@ -11,6 +11,7 @@ import pytest
 from benchmarks import server
 from benchmarks.browser import ARTIFACTS, BLOCK_LIVE_SCRIPT, CHROMIUM_FLAGS, chromium_path
 from benchmarks.server import free_port
+from tests.conftest import ROOT
 
 # For the browser tests (and, until they import benchmarks/ themselves, other scripts).
 __all__ = [
@@ -91,6 +92,15 @@ def sent_frames(page) -> list[bytes | str]:
     frames: list[bytes | str] = []
     page.on("websocket", lambda socket: socket.on("framesent", lambda frame: frames.append(frame)))
     return frames
+
+
+def readme_screenshot(name: str) -> Path:
+    """Where a test that takes a README picture saves it: ``assets/screenshots/`` when
+    ``README_SCREENSHOTS=1`` is set (to take them again), else ``test-artifacts/``, so that
+    an ordinary run leaves the checkout as it was."""
+    folder = ROOT / "assets" / "screenshots" if os.environ.get("README_SCREENSHOTS") else ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
 
 
 def assert_no_exception(page) -> None:

@@ -11,14 +11,12 @@ from playwright.sync_api import expect
 
 from benchmarks.browser import stroke, wait_until_idle
 from tests.browser import axe
-from tests.browser.conftest import assert_no_exception, go_to
+from tests.browser.conftest import assert_no_exception, go_to, readme_screenshot
 from tests.browser.test_keyboard import FOCUSED
 from tests.browser.test_live_layers import lit
-from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = ROOT / "assets" / "screenshots" / "inside.png"
 MOST_TABS = 40
 
 
@@ -107,8 +105,7 @@ def test_the_screenshot_of_a_drawn_digit_with_the_default_model(page, app_url, e
     wait_until_idle(page)
     page.locator(".layers .layer canvas").nth(2).click(position={"x": 3, "y": 3})
     expect(page.locator(".layers .unit .caption")).to_contain_text("What code number 0 paints")
-    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOT, full_page=False)
+    page.screenshot(path=readme_screenshot("inside.png"), full_page=False)
     assert errors == []
 
 

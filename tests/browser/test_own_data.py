@@ -15,11 +15,9 @@ from playwright.sync_api import expect
 from autoencoder.artifact import load_model
 from autoencoder.letters import write_letters
 from benchmarks.finetune import HAND
-from tests.browser.conftest import assert_no_exception
-from tests.conftest import ROOT
+from tests.browser.conftest import assert_no_exception, readme_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-SCREENSHOT = ROOT / "assets" / "screenshots" / "handwriting.png"
 EXPORT_SECONDS = 240_000  # ms: the child imports TensorFlow on a shared 2-core host
 PREDICT_SCRIPT = """
 import importlib.util, sys
@@ -116,4 +114,4 @@ def test_writing_twenty_digits_and_teaching_them_lowers_their_error(page, app_ur
     page.get_by_role("cell", name="the MNIST test digits").wait_for()
     page.set_viewport_size({"width": 1400, "height": 1500})  # the app scrolls inside itself
     page.get_by_role("cell", name="the MNIST test digits").scroll_into_view_if_needed()
-    page.screenshot(path=SCREENSHOT)  # the README's picture of the page
+    page.screenshot(path=readme_screenshot("handwriting.png"))  # the README's picture of the page
