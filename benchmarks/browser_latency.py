@@ -67,6 +67,18 @@ document.addEventListener("live-frame", (event) => window.liveFrames.push(event.
 document.addEventListener("input", () => window.inputs++, true);
 document.addEventListener("keydown", () => (window.keyAt = performance.now()), true);
 document.addEventListener("pointerup", () => (window.upAt = performance.now()), true);
+// When the next run of the script ends (performance.now), or null after 10 s without one.
+window.nextRunEnds = () => new Promise((resolve) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  let ran = false;
+  const watch = new MutationObserver(() => {
+    if (app.getAttribute("data-test-script-state") !== "notRunning") ran = true;
+    else if (ran) finish(performance.now());
+  });
+  const timer = setTimeout(() => finish(null), 10000);
+  function finish(at) { watch.disconnect(); clearTimeout(timer); resolve(at); }
+  watch.observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
+});
 window.watchImage = (caption) => {
   const source = () => figure(caption)?.querySelector("img")?.src;  // page.js
   let last = source();
@@ -173,10 +185,10 @@ def live_pen(page, repeats: int) -> list[float]:
     return latencies
 
 
-def live_layers(page, url: str, repeats: int) -> dict[str, list[float]]:
+def live_layers(page, url: str, repeats: int, model: str = "") -> dict[str, list[float]]:
     """Inside the network: per stroke, every layer's pictures drawn per second; per frame,
-    pointer event -> every layer drawn (ms)."""
-    page.goto(f"{url}/inside")
+    pointer event -> every layer drawn (ms). ``model``: a zoo name, else the default."""
+    page.goto(f"{url}/inside" + (f"?model={model}" if model else ""))
     pad = page.locator(".layers canvas.ink")
     pad.wait_for()
     box = pad.bounding_box()
@@ -304,7 +316,7 @@ def main() -> None:
         server_slider_ms = server_slider(page, url, repeats)
         server_pen_ms = server_pen(page, url, repeats)
         page.context.close()
-        layers, server_layers_ms = measure_layers(browser, url, repeats)
+        layers = measure_layers(browser, url, repeats)
         controls = {
             name: live_control(browser, url, control, repeats) for name, *control in CONTROLS
         }
@@ -331,7 +343,7 @@ def main() -> None:
         (f"pen -> reconstruction, conv-32 ({conv_note}) (ms)",
          *map("{:.1f}".format, stats(conv_ms)), "", "", f"p95 <= {TARGET_PEN_MS} ms"),
     ]  # fmt: skip
-    rows += layers_rows(layers, server_layers_ms)
+    rows += layers_rows(*layers)
     rows += control_rows(controls)
     for row in rows:
         print("| " + " | ".join(row) + " |")
@@ -342,27 +354,41 @@ def main() -> None:
     )
 
 
-def measure_layers(browser, url: str, repeats: int) -> tuple[dict[str, list[float]], list[float]]:
-    """The layers view, live and (the script blocked) from the server, in fresh pages."""
+LAYERS_CONV = "conv-32"  # the layers view's second row: feature maps, not units
+
+
+def measure_layers(
+    browser, url: str, repeats: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]], list[float]]:
+    """The layers view live for the default and for conv-32, and (the script blocked) from
+    the server for the default, each in a fresh page."""
     page = new_page(browser, live=True)
     layers = live_layers(page, url, repeats)
+    page.context.close()
+    page = new_page(browser, live=True)
+    conv = live_layers(page, url, repeats, LAYERS_CONV)
     page.context.close()
     page = new_page(browser, live=False)
     server_ms = server_layers(page, url, repeats)
     page.context.close()
-    return layers, server_ms
+    return layers, conv, server_ms
 
 
-def layers_rows(layers: dict[str, list[float]], server_ms: list[float]) -> list[tuple[str, ...]]:
-    rate, slowest = float(np.median(layers["rates"])), min(layers["rates"])
-    return [
-        ("layers view, pen moving: pictures per second (dense-32)", f"{rate:.0f}",
-         f"{slowest:.0f}", "0", "0", f">= {TARGET_FPS} fps; p95 column: the slowest stroke"),
-        ("layers view: pen -> every layer drawn, dense-32 (ms)",
-         *map("{:.1f}".format, stats(layers["latencies"])),
-         *map("{:.0f}".format, stats(server_ms)),
-         f"p95 <= {TARGET_PEN_MS} ms; server: pen lifted -> new layers"),
-    ]  # fmt: skip
+def layers_rows(
+    layers: dict[str, list[float]], conv: dict[str, list[float]], server_ms: list[float]
+) -> list[tuple[str, ...]]:
+    rows = []
+    for name, measured, served in (("dense-32", layers, server_ms), (LAYERS_CONV, conv, [])):
+        rate, slowest = float(np.median(measured["rates"])), min(measured["rates"])
+        server = tuple(map("{:.0f}".format, stats(served))) if served else ("", "")
+        rows += [
+            (f"layers view, pen moving: pictures per second ({name})", f"{rate:.0f}",
+             f"{slowest:.0f}", "0", "0", f">= {TARGET_FPS} fps; p95 column: the slowest stroke"),
+            (f"layers view: pen -> every layer drawn, {name} (ms)",
+             *map("{:.1f}".format, stats(measured["latencies"])), *server,
+             f"p95 <= {TARGET_PEN_MS} ms; server: pen lifted -> new layers"),
+        ]  # fmt: skip
+    return rows
 
 
 # The other pages' live controls: (row name, sidebar link, what to click first, what is
@@ -397,7 +423,7 @@ def live_control(
         page.get_by_text(text, exact=True).click()
     element = page.locator(target)
     element.wait_for(timeout=120_000)
-    results: dict[str, list[float]] = {"rates": [], "latencies": [], "sent": []}
+    results: dict[str, list[float]] = {"rates": [], "latencies": [], "sent": [], "release": []}
     element.scroll_into_view_if_needed()
     for repeat in range(repeats):
         box = element.bounding_box()
@@ -420,8 +446,11 @@ def live_control(
         page.mouse.move(x1, y1, steps=40)
         frames, ended = page.evaluate("[window.liveFrames, performance.now()]")
         results["sent"].append(len(sent) - before)
+        page.evaluate("window.runEnds = window.nextRunEnds()")
         page.mouse.up()
-        page.wait_for_timeout(500)  # the release's rerun
+        run_ended = page.evaluate("window.runEnds")  # the release's one rerun
+        if run_ended is not None:
+            results["release"].append(run_ended - page.evaluate("window.upAt"))
         results["rates"].append(len(frames) / ((ended - began) / 1000))
         results["latencies"] += [frame["drawn"] - frame["input"] for frame in frames]
     page.context.close()
@@ -432,11 +461,14 @@ def control_rows(controls: dict[str, dict[str, list[float]]]) -> list[tuple[str,
     rows = []
     for name, measured in controls.items():
         rate, slowest = float(np.median(measured["rates"])), min(measured["rates"])
+        release = stats(measured["release"]) if measured["release"] else (np.nan, np.nan)
         rows.append(
             (f"{name}: input -> picture (ms)", *map("{:.1f}".format, stats(measured["latencies"])),
-             "", "", f"p95 <= {TARGET_PEN_MS} ms; {rate:.0f} pictures/s (slowest drag "
+             *map("{:.0f}".format, release),
+             f"p95 <= {TARGET_PEN_MS} ms; {rate:.0f} pictures/s (slowest drag "
              f"{slowest:.0f}, >= {TARGET_FPS}); {int(sum(measured['sent']))} messages to the "
-             f"server during {len(measured['sent'])} drags")
+             f"server during {len(measured['sent'])} drags; server columns: release -> the "
+             f"one rerun's end, {len(measured['release'])} of {len(measured['sent'])} drags")
         )  # fmt: skip
     return rows
 
