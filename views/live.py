@@ -15,6 +15,7 @@ the script fails to load. Weights travel once per model and page.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +72,13 @@ def follow_links() -> None:
     """Note a followed link from the page's first moment (components/live/follow.js), so
     that no live view's first report takes a page switch back; app.py calls it on every
     page, before the page."""
-    st.sidebar.html(f"<script>{_read('follow.js')}</script>", unsafe_allow_javascript=True)
+    st.sidebar.html(_follow_script(), unsafe_allow_javascript=True)
+
+
+@functools.cache
+def _follow_script() -> str:
+    """follow.js as a script element, read once per process: it is mounted on every rerun."""
+    return f"<script>{_read('follow.js')}</script>"
 
 
 @dataclass(frozen=True)
