@@ -50,6 +50,17 @@ def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
     page.wait_for_function(f"() => {{ {page_helpers()} return idle(); }}", timeout=timeout_ms)
 
 
+def wait_for_page(page, name: str, timeout_ms: float = 30_000) -> None:
+    """Until the sidebar marks page ``name`` as the one shown (a followed link has opened)."""
+    page.wait_for_function(
+        "(name) => [...document.querySelectorAll('[data-testid=stSidebarNav] a')]"
+        ".some((a) => a.getAttribute('aria-current') === 'page'"
+        " && a.innerText.trim().endsWith(name))",
+        arg=name,
+        timeout=timeout_ms,
+    )
+
+
 def stroke(page, canvas, points, *, steps: int = 8, lift: bool = True) -> None:
     """Drag the mouse through ``points`` (canvas pixels) in small steps, as a hand would."""
     box = canvas.bounding_box()

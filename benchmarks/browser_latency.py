@@ -54,6 +54,8 @@ from benchmarks.browser import (  # noqa: E402
     CHROMIUM_FLAGS,
     chromium_path,
     page_helpers,
+    wait_for_page,
+    wait_until_idle,
 )
 
 TARGET_FPS = 30
@@ -418,9 +420,13 @@ def live_control(
     sent: list[object] = []
     page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(frame)))
     page.goto(url)
+    wait_until_idle(page)  # a click while the page still moves can land on another control
     page.get_by_role("link", name=link, exact=True).click()
+    wait_for_page(page, link)
+    wait_until_idle(page)
     for text in clicks:
         page.get_by_text(text, exact=True).click()
+        wait_until_idle(page)
     element = page.locator(target)
     element.wait_for(timeout=120_000)
     results: dict[str, list[float]] = {"rates": [], "latencies": [], "sent": [], "release": []}

@@ -1,30 +1,50 @@
-// A followed link, noted from the page's first moment (views/live.py follow_links runs this
-// before any live view loads): a live view's report reruns the page it was made on, so one
-// made after the visitor followed a link, before the server's answer came back, would take
-// that page switch back. window.autoencoderFollowing is, from such a click, a promise that
-// ends with the run the link started (or after 10 s, for a link that starts none); main.js
-// holds its reports until then.
+// A followed link, seen through from the page's first moment (views/live.py follow_links runs
+// this before any live view loads). Streamlit reruns the page a widget was made on: a rerun
+// asked for in the moment after a link was followed (a live view's report, a control's new
+// value sent a few ms late) is merged with the switch by the server, and the visitor lands
+// back on the page they were leaving. So:
+// - window.autoencoderFollowing is, from such a click, a promise that ends once the link's
+//   page is shown and its run has ended (or after 10 s); main.js holds its reports until then;
+// - when a run ends and the link's page is not the one shown, the switch was taken back: the
+//   link is clicked again for the visitor, at most twice.
 (() => {
   if ("autoencoderFollowing" in window) return; // a rerun mounts this again
   window.autoencoderFollowing = null;
   const LONGEST_MS = 10_000;
+  const UNSEEN_RUN_MS = 2_000; // idle this long with no run seen: the click's run was missed
+  const RETRIES = 2;
+  const POLL_MS = 50;
 
-  function runEnded() {
-    const app = document.querySelector('[data-testid="stApp"]');
+  const app = () => document.querySelector('[data-testid="stApp"]');
+  const idle = () => app()?.getAttribute("data-test-script-state") === "notRunning";
+  // The sidebar may have drawn its links anew since the click: find the link by its address.
+  const linkTo = (href) =>
+    [...document.querySelectorAll('[data-testid="stSidebarNav"] a')].find((a) => a.href === href);
+
+  function arrived(href, path) {
     return new Promise((resolve) => {
-      if (!app) return resolve();
-      let ran = false;
-      const watch = new MutationObserver(() => {
-        if (app.getAttribute("data-test-script-state") !== "notRunning") ran = true;
-        else if (ran) done();
-      });
-      const timer = setTimeout(done, LONGEST_MS);
+      const began = performance.now();
+      let retries = 0;
+      let ran = false; // the script's state changed since the last click
+      let since = began;
+      const watch = new MutationObserver(() => (ran = true));
+      if (app()) watch.observe(app(), { attributes: true, attributeFilter: ["data-test-script-state"] });
+      const timer = setInterval(() => {
+        const now = performance.now();
+        if (now - began > LONGEST_MS) return done();
+        if (!idle() || (!ran && now - since < UNSEEN_RUN_MS)) return;
+        if (location.pathname === path) return done();
+        if (retries === RETRIES) return done();
+        retries += 1; // taken back: follow the link again, as the visitor meant to
+        ran = false;
+        since = now;
+        linkTo(href)?.click();
+      }, POLL_MS);
       function done() {
         watch.disconnect();
-        clearTimeout(timer);
+        clearInterval(timer);
         resolve();
       }
-      watch.observe(app, { attributes: true, attributeFilter: ["data-test-script-state"] });
     });
   }
 
@@ -33,7 +53,7 @@
     (event) => {
       const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
       if (!link || link.origin !== location.origin || link.target === "_blank") return;
-      window.autoencoderFollowing ??= runEnded().then(() => {
+      window.autoencoderFollowing ??= arrived(link.href, link.pathname).then(() => {
         window.autoencoderFollowing = null;
       });
     },

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 
 from benchmarks import server
-from benchmarks.browser import ARTIFACTS, BLOCK_LIVE_SCRIPT, CHROMIUM_FLAGS, chromium_path
+from benchmarks.browser import (
+    ARTIFACTS,
+    BLOCK_LIVE_SCRIPT,
+    CHROMIUM_FLAGS,
+    chromium_path,
+    wait_for_page,
+)
 from benchmarks.server import free_port
 from tests.conftest import ROOT
 
@@ -115,9 +121,4 @@ def go_to(page, name: str) -> None:
     """
     link = page.get_by_role("link", name=name, exact=True)
     link.click()
-    page.wait_for_function(
-        "(name) => [...document.querySelectorAll('[data-testid=stSidebarNav] a')]"
-        ".some((a) => a.getAttribute('aria-current') === 'page'"
-        " && a.innerText.trim().endsWith(name))",
-        arg=name,
-    )
+    wait_for_page(page, name)

@@ -305,3 +305,37 @@ def test_a_page_link_followed_as_the_live_view_first_reports_opens_its_page(page
     page.wait_for_timeout(1000)  # a report that takes the page back comes within this
     expect(link).to_have_attribute("aria-current", "page")
     assert_no_exception(page)
+
+
+def test_a_page_switch_taken_back_by_a_late_rerun_is_followed_again(page, app_url):
+    # A rerun of the page being left that reaches the server just after the link's switch
+    # (a live view's report made a moment before the click is sent a few ms after it) is
+    # merged with the switch, and the visitor lands back where they were. Here that rerun is
+    # the page's own earlier message (a brush chosen on Draw), sent to the server again right
+    # after the click. follow.js sees the run end on the old page and follows the link again.
+    sent: list[str | bytes] = []
+    servers = []
+
+    def route(socket) -> None:
+        server = socket.connect_to_server()
+        servers.append(server)
+        socket.on_message(lambda message: (sent.append(message), server.send(message)))
+
+    page.route_web_socket(re.compile(r"/_stcore/stream"), route)
+    page.goto(app_url)
+    page.get_by_role("heading", name="Draw a digit").wait_for()
+    wait_until_idle(page)
+    page.get_by_role("button", name="Thick", exact=True).click()
+    wait_until_idle(page)
+    page.wait_for_timeout(500)
+    wait_until_idle(page)
+    draw_rerun = sent[-1]  # a rerun of Draw, with its widgets' values
+    link = page.get_by_role("link", name="Explore the code", exact=True)
+    link.click()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 0))")  # its message went first
+    servers[-1].send(draw_rerun)
+    page.get_by_role("heading", name="Explore the code").wait_for(timeout=15_000)
+    wait_until_idle(page)
+    page.wait_for_timeout(1000)  # a rerun that takes the page back comes within this
+    expect(link).to_have_attribute("aria-current", "page")
+    assert_no_exception(page)
