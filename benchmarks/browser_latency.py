@@ -452,11 +452,13 @@ def live_control(
         page.mouse.move(x1, y1, steps=40)
         frames, ended = page.evaluate("[window.liveFrames, performance.now()]")
         results["sent"].append(len(sent) - before)
-        page.evaluate("window.runEnds = window.nextRunEnds()")
+        page.evaluate("() => { window.runEnds = window.nextRunEnds(); }")  # not awaited here
         page.mouse.up()
         run_ended = page.evaluate("window.runEnds")  # the release's one rerun
         if run_ended is not None:
             results["release"].append(run_ended - page.evaluate("window.upAt"))
+        wait_until_idle(page)  # the next drag starts on a settled page, not on a moving one
+        page.wait_for_timeout(300)
         results["rates"].append(len(frames) / ((ended - began) / 1000))
         results["latencies"] += [frame["drawn"] - frame["input"] for frame in frames]
     page.context.close()
