@@ -11,6 +11,9 @@
   if ("autoencoderFollowing" in window) return; // a rerun mounts this again
   window.autoencoderFollowing = null;
   const LONGEST_MS = 10_000;
+  let followed = null; // the last link followed: a second click before the first arrives wins
+  let ran = false; // the script's state has changed since that click
+  let since = 0; // when that click was (performance.now)
   const UNSEEN_RUN_MS = 2_000; // idle this long with no run seen: the click's run was missed
   const RETRIES = 2;
   const POLL_MS = 50;
@@ -21,24 +24,20 @@
   const linkTo = (href) =>
     [...document.querySelectorAll('[data-testid="stSidebarNav"] a')].find((a) => a.href === href);
 
-  function arrived(href, path) {
+  function arrived() {
     return new Promise((resolve) => {
       const began = performance.now();
       let retries = 0;
-      let ran = false; // the script's state changed since the last click
-      let since = began;
       const watch = new MutationObserver(() => (ran = true));
       if (app()) watch.observe(app(), { attributes: true, attributeFilter: ["data-test-script-state"] });
       const timer = setInterval(() => {
         const now = performance.now();
         if (now - began > LONGEST_MS) return done();
         if (!idle() || (!ran && now - since < UNSEEN_RUN_MS)) return;
-        if (location.pathname === path) return done();
+        if (location.pathname === followed.pathname) return done();
         if (retries === RETRIES) return done();
         retries += 1; // taken back: follow the link again, as the visitor meant to
-        ran = false;
-        since = now;
-        linkTo(href)?.click();
+        linkTo(followed.href)?.click(); // which comes back through the listener below
       }, POLL_MS);
       function done() {
         watch.disconnect();
@@ -53,7 +52,10 @@
     (event) => {
       const link = event.target instanceof Element ? event.target.closest("a[href]") : null;
       if (!link || link.origin !== location.origin || link.target === "_blank") return;
-      window.autoencoderFollowing ??= arrived(link.href, link.pathname).then(() => {
+      followed = { href: link.href, pathname: link.pathname };
+      ran = false;
+      since = performance.now();
+      window.autoencoderFollowing ??= arrived().then(() => {
         window.autoencoderFollowing = null;
       });
     },
