@@ -24,7 +24,7 @@ const CREATE = {
 const RUNS = "script-runs";
 const MARKS = new Set();
 const HELD_BACK = new Map(); // parentElement -> its latest report, while a link is followed
-const PAGE_OF = new WeakMap(); // parentElement -> the page (URL path) it was first drawn on
+const PAGE_OF = new WeakMap(); // parentElement -> the page (URL path) it was last drawn on
 
 // Sent now, or once a followed link's run has ended (follow.js) if this view is still on
 // its page: a report made in between would rerun the page the visitor is leaving. "Still
@@ -46,7 +46,8 @@ function report(element, send) {
 
 export default function (component) {
   const { data, parentElement, setStateValue } = component;
-  if (!PAGE_OF.has(parentElement)) PAGE_OF.set(parentElement, location.pathname);
+  // Each render, so an element Streamlit keeps for the next page belongs to that page.
+  PAGE_OF.set(parentElement, location.pathname);
   // One model's payload (data.payload), or several views' models (data.payloads).
   for (const payload of [data.payload, ...(data.payloads || [])]) {
     if (payload && !MODELS.has(payload.fingerprint)) MODELS.set(payload.fingerprint, loadModel(payload));
