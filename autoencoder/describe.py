@@ -99,7 +99,7 @@ def curve(
     text = f"{name}: {verb} from {value(y0)} at {at.format(x=x0)}"
     text += f" to {value(y1)} at {at.format(x=x1)}"
     peak_x, peak_y = max(pairs, key=lambda pair: pair[1])
-    if peak_y > max(y0, y1) + 0.05 * 10 ** (1 - decimals):
+    if peak_y > max(y0, y1) + 0.5 * 10**-decimals:  # a peak the shown digits can tell
         text += f", highest {value(peak_y)} at {at.format(x=peak_x)}"
     return text
 

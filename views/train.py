@@ -308,15 +308,18 @@ def watch_training(job: jobs.TrainingJob) -> None:
         st.rerun()  # the whole page: collect the model
 
 
+LOSS_CURVES = {"train": "loss", "validation": "val_loss"}  # a curve's name: its report key
+
+
 def _loss_chart(epochs: list[dict]) -> None:
     import altair as alt
     import pandas as pd
 
     frame = pd.DataFrame(
         [
-            {"epoch": report["epoch"], "loss": value, "curve": curve}
+            {"epoch": report["epoch"], "loss": report[key], "curve": curve}
             for report in epochs
-            for curve, value in (("train", report["loss"]), ("validation", report["val_loss"]))
+            for curve, key in LOSS_CURVES.items()
         ]
     )
     chart = (
@@ -336,7 +339,7 @@ def _loss_chart(epochs: list[dict]) -> None:
             "Chart of the loss per epoch",
             {
                 curve: (numbers, [report[key] for report in epochs])
-                for curve, key in (("train", "loss"), ("validation", "val_loss"))
+                for curve, key in LOSS_CURVES.items()
             },
             "epoch {x:g}",
             "",

@@ -11,12 +11,12 @@
   if ("autoencoderFollowing" in window) return; // a rerun mounts this again
   window.autoencoderFollowing = null;
   const LONGEST_MS = 10_000;
-  let followed = null; // the last link followed: a second click before the first arrives wins
-  let ran = false; // the script's state has changed since that click
-  let since = 0; // when that click was (performance.now)
   const UNSEEN_RUN_MS = 2_000; // idle this long with no run seen: the click's run was missed
   const RETRIES = 2;
   const POLL_MS = 50;
+  let followed = null; // the last link followed: a second click before the first arrives wins
+  let ran = false; // the script's state has changed since that click
+  let since = 0; // when that click was (performance.now)
 
   const app = () => document.querySelector('[data-testid="stApp"]');
   const idle = () => app()?.getAttribute("data-test-script-state") === "notRunning";
