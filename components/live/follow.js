@@ -14,6 +14,9 @@
   const UNSEEN_RUN_MS = 2_000; // idle this long with no run seen: the click's run was missed
   const RETRIES = 2;
   const POLL_MS = 50;
+  // A run stopped for the next one leaves the app idle for a moment: an outcome is read only
+  // once it has been idle this long (the switch may yet be taken back by a run that follows).
+  const SETTLED_MS = 250;
   let followed = null; // the last link followed: a second click before the first arrives wins
   let ran = false; // the script's state has changed since that click
   let since = 0; // when that click was (performance.now)
@@ -30,13 +33,17 @@
       let retries = 0;
       const watch = new MutationObserver(() => (ran = true));
       if (app()) watch.observe(app(), { attributes: true, attributeFilter: ["data-test-script-state"] });
+      let idleSince = null;
       const timer = setInterval(() => {
         const now = performance.now();
         if (now - began > LONGEST_MS) return done();
-        if (!idle() || (!ran && now - since < UNSEEN_RUN_MS)) return;
+        if (!idle()) return void (idleSince = null);
+        idleSince ??= now;
+        if (now - idleSince < SETTLED_MS || (!ran && now - since < UNSEEN_RUN_MS)) return;
         if (location.pathname === followed.pathname) return done();
         if (retries === RETRIES) return done();
         retries += 1; // taken back: follow the link again, as the visitor meant to
+        idleSince = null;
         linkTo(followed.href)?.click(); // which comes back through the listener below
       }, POLL_MS);
       function done() {
