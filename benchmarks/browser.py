@@ -50,13 +50,27 @@ def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
     page.wait_for_function(f"() => {{ {page_helpers()} return idle(); }}", timeout=timeout_ms)
 
 
-def wait_for_page(page, name: str, timeout_ms: float = 30_000) -> None:
-    """Until the sidebar marks page ``name`` as the one shown (a followed link has opened)."""
+def wait_for_page(page, name: str, timeout_ms: float = 30_000, quiet_ms: float = 300) -> None:
+    """Until the sidebar marks page ``name`` as the one shown (a followed link has opened) and
+    the switch has settled: the link is no longer followed (components/live/follow.js), so
+    the live views have sent what they held back, and the app has been idle ``quiet_ms``
+    since. Else a held report may leave in the middle of what is measured next."""
     page.wait_for_function(
         "(name) => [...document.querySelectorAll('[data-testid=stSidebarNav] a')]"
         ".some((a) => a.getAttribute('aria-current') === 'page'"
         " && a.innerText.trim().endsWith(name))",
         arg=name,
+        timeout=timeout_ms,
+    )
+    page.evaluate("window.quietSince = null")  # a previous wait's moment is not this one's
+    page.wait_for_function(
+        f"""(quietMs) => {{ {page_helpers()}
+        if (window.autoencoderFollowing || !idle()) return void (window.quietSince = null);
+        window.quietSince ??= performance.now();
+        return performance.now() - window.quietSince >= quietMs;
+        }}""",
+        arg=quiet_ms,
+        polling=50,
         timeout=timeout_ms,
     )
 
