@@ -1,6 +1,6 @@
 """Debian's chromium for the browser tests and the benchmarks, and what they ask of a page:
-a picture by its caption, the app idle (``page.js``, evaluated in the page by the scripts
-that wait on them; ``wait_until_idle`` from Python)."""
+a picture by its caption, the app idle or settled (``page.js``, evaluated in the page by the
+scripts that wait on them; ``wait_until_idle`` and ``wait_until_settled`` from Python)."""
 
 from __future__ import annotations
 
@@ -50,11 +50,29 @@ def wait_until_idle(page, timeout_ms: float = 60_000) -> None:
     page.wait_for_function(f"() => {{ {page_helpers()} return idle(); }}", timeout=timeout_ms)
 
 
-def wait_for_page(page, name: str, timeout_ms: float = 30_000, quiet_ms: float = 300) -> None:
+def wait_until_settled(
+    page, *, live: bool = False, quiet_ms: float = 1000, timeout_ms: float = 60_000
+) -> None:
+    """Until the page has stayed settled (``settledNow`` in page.js) for ``quiet_ms``: a run
+    that starts in the meantime, such as a live view's first report, starts the wait anew."""
+    page.evaluate("window.settledSince = null")  # a previous wait's moment is not this one's
+    page.wait_for_function(
+        f"""([live, quietMs]) => {{ {page_helpers()}
+        if (!settledNow(live)) return void (window.settledSince = null);
+        window.settledSince ??= performance.now();
+        return performance.now() - window.settledSince >= quietMs;
+        }}""",
+        arg=[live, quiet_ms],
+        polling=50,
+        timeout=timeout_ms,
+    )
+
+
+def wait_for_page(page, name: str, timeout_ms: float = 30_000) -> None:
     """Until the sidebar marks page ``name`` as the one shown (a followed link has opened) and
     the switch has settled: the link is no longer followed (components/live/follow.js), so
-    the live views have sent what they held back, and the app has been idle ``quiet_ms``
-    since. Else a held report may leave in the middle of what is measured next."""
+    the live views have sent what they held back, and nothing has run for 300 ms since.
+    Else a held report may leave in the middle of what is measured next."""
     page.wait_for_function(
         "(name) => [...document.querySelectorAll('[data-testid=stSidebarNav] a')]"
         ".some((a) => a.getAttribute('aria-current') === 'page'"
@@ -62,17 +80,7 @@ def wait_for_page(page, name: str, timeout_ms: float = 30_000, quiet_ms: float =
         arg=name,
         timeout=timeout_ms,
     )
-    page.evaluate("window.quietSince = null")  # a previous wait's moment is not this one's
-    page.wait_for_function(
-        f"""(quietMs) => {{ {page_helpers()}
-        if (window.autoencoderFollowing || !idle()) return void (window.quietSince = null);
-        window.quietSince ??= performance.now();
-        return performance.now() - window.quietSince >= quietMs;
-        }}""",
-        arg=quiet_ms,
-        polling=50,
-        timeout=timeout_ms,
-    )
+    wait_until_settled(page, quiet_ms=300, timeout_ms=timeout_ms)
 
 
 def stroke(page, canvas, points, *, steps: int = 8, lift: bool = True) -> None:

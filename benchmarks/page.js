@@ -12,3 +12,15 @@ const idle = () => {
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
     && !document.querySelector('[data-stale="true"]');
 };
+// Every live view (components/live/, keyed "live-...") shows its picture: the component has
+// reported and the page has rerun with it active. Each sits in a shadow root of its host.
+const liveShown = () => {
+  const has = (root) => !!root.querySelector(".live")
+    || [...root.querySelectorAll("*")].some((e) => e.shadowRoot && has(e.shadowRoot));
+  return [...document.querySelectorAll('[class*="st-key-live-"] .stBidiComponent')].every(has);
+};
+// Settled, this moment: a run has ended and none is going, no followed link is pending
+// (components/live/follow.js) and, if `live`, every live view is shown.
+const settledNow = (live) =>
+  document.querySelector('[data-testid="stApp"]')?.getAttribute("data-test-script-state") === "notRunning"
+  && idle() && !window.autoencoderFollowing && (!live || liveShown());

@@ -444,7 +444,7 @@ def _histogram_chart(
         scale=alt.Scale(type="log" if log else "linear", zero=False, nice=False),
         title=_axis_title(summary, log),
     )
-    legend = alt.Legend(orient="top", title=None)
+    legend = alt.Legend(orient="top", title=None, columns=1)  # side by side they overflow 320 px
     bars = (
         alt.Chart(frame)
         .mark_rect(opacity=0.5, strokeWidth=1.5)  # a rect from (from, 0) to (to, share)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from benchmarks.browser import wait_until_idle
+from benchmarks.browser import wait_until_settled
 from tests.browser import axe
 from tests.browser.conftest import assert_no_exception
 
@@ -60,12 +60,12 @@ def visits() -> list[str]:
     return urls
 
 
-def settle(page) -> None:
-    """Until the page's reruns are over: the live component reports, and the page reruns."""
+def settle(page, *, live: bool = True) -> None:
+    """Until the page's reruns are over: the live views have reported, the page has rerun
+    with them shown, and nothing has run for a second since. (A fixed wait is not enough on
+    a loaded machine: a live view's first report may come seconds after the first run.)"""
     page.locator('[data-testid="stApp"]').wait_for()
-    wait_until_idle(page)
-    page.wait_for_timeout(1500)
-    wait_until_idle(page)
+    wait_until_settled(page, live=live)
 
 
 def test_pages_are_read_from_the_navigation():
