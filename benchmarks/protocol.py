@@ -183,15 +183,21 @@ def shown_state(kind: str, proto: Any) -> WidgetState | None:
     return None
 
 
+RUNS = "script-runs"  # main.js's mark from a view that needs no model (the detector's)
+
+
 def held_answer(component_data: dict[str, Any], held: set[str]) -> list[str] | None:
     """What the live component reports on a render (components/live/main.js), or None.
 
-    A payload of weights means this tab now holds that model; if what it holds is
-    not what the server thinks (``data.held``), it says so.
+    A payload of weights (one view's ``payload``, several views' ``payloads``) means this
+    tab now holds that model, and a view of no model marks that the script runs; if what
+    it holds is not what the server thinks (``data.held``), it says so.
     """
-    payload = component_data.get("payload")
-    if isinstance(payload, dict) and isinstance(payload.get("fingerprint"), str):
-        held.add(payload["fingerprint"])
+    for payload in [component_data.get("payload"), *(component_data.get("payloads") or [])]:
+        if isinstance(payload, dict) and isinstance(payload.get("fingerprint"), str):
+            held.add(payload["fingerprint"])
+    if component_data.get("fingerprints") == []:
+        held.add(RUNS)
     told = component_data.get("held")
     if sorted(held) != sorted(told if isinstance(told, list) else []):
         return sorted(held)

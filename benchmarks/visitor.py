@@ -9,7 +9,7 @@ finished and its last media file fetched (:class:`benchmarks.protocol.Outcome`):
 - ``new set``: Test images' "New random set" button;
 - ``test image``: Explore's "Test image" number;
 - ``code slider``: one code value of Explore's live sliders let go (``"code"``);
-- ``noise level``: Denoise's "Noise level" slider.
+- ``noise level``: Denoise's noise level let go (the live view's ``"noise"``, else its slider).
 
 Between actions the visitor waits a random 2-6 s (seeded), as a person reads.
 Widgets are found by label at run time; a widget that is not there is an error
@@ -126,6 +126,11 @@ class Visitor:
             return await session.set_component(sliders, "code", code)
 
         async def noise_level() -> Outcome:
+            live = _live(session, "denoise")
+            if live is not None:  # the live view's slider let go: its kind and new level
+                kind = session.component_data(live).get("kind")
+                noise = {"kind": kind, "level": rng.choice(NOISE_LEVELS)}
+                return await session.set_component(live, "noise", noise)
             slider = session.find("slider", "Noise level")
             if slider is None:
                 return _missing("slider 'Noise level'")
@@ -176,7 +181,7 @@ def moved_code(data: dict[str, Any], rng: random.Random) -> list[float] | None:
 
 
 def _live(session: Session, view: str) -> Widget | None:
-    """The live component drawing ``view`` ("draw" or "explore"), once it is active."""
+    """The live component drawing ``view`` ("draw", "explore", "denoise"), once active."""
     for widget in session.components(LIVE_COMPONENT):
         data = session.component_data(widget)
         if data.get("view") == view and data.get("active"):

@@ -80,6 +80,11 @@ def test_live_component_reports_what_it_holds() -> None:
         "f1",
         "f2",
     ]
+    # Several views' models at once (Denoise, Compare), and a view of none (the detector).
+    many = {"payloads": [{"fingerprint": "f3"}], "fingerprints": ["f1", "f3"], "held": ["f1", "f2"]}
+    assert protocol.held_answer(many, held) == ["f1", "f2", "f3"]
+    none = {"payloads": [], "fingerprints": [], "held": ["f1", "f2", "f3"]}
+    assert protocol.held_answer(none, held) == ["f1", "f2", "f3", protocol.RUNS]
 
 
 def test_moved_code_moves_one_live_unit_within_its_range() -> None:
