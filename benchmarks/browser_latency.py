@@ -56,6 +56,7 @@ from benchmarks.browser import (  # noqa: E402
     page_helpers,
     wait_for_page,
     wait_until_idle,
+    wait_until_settled,
 )
 
 TARGET_FPS = 30
@@ -422,8 +423,7 @@ def live_control(
     page.goto(url)
     wait_until_idle(page)  # a click while the page still moves can land on another control
     page.get_by_role("link", name=link, exact=True).click()
-    wait_for_page(page, link)
-    wait_until_idle(page)
+    wait_for_page(page, link)  # and settled
     for text in clicks:
         page.get_by_text(text, exact=True).click()
         wait_until_idle(page)
@@ -457,8 +457,7 @@ def live_control(
         run_ended = page.evaluate("window.runEnds")  # the release's one rerun
         if run_ended is not None:
             results["release"].append(run_ended - page.evaluate("window.upAt"))
-        wait_until_idle(page)  # the next drag starts on a settled page, not on a moving one
-        page.wait_for_timeout(300)
+        wait_until_settled(page, quiet_ms=300)  # the next drag starts on a page at rest
         results["rates"].append(len(frames) / ((ended - began) / 1000))
         results["latencies"] += [frame["drawn"] - frame["input"] for frame in frames]
     page.context.close()
