@@ -4,6 +4,8 @@ A thin router. Each view is one function in its own file under views/; paths
 are resolved from this file, never from the working directory.
 """
 
+import base64
+import functools
 from pathlib import Path
 
 import streamlit as st
@@ -16,6 +18,13 @@ VIEWS = ROOT / "views"
 # A file served by the app itself: a :material/...: or emoji page icon is fetched from
 # a CDN, which fails offline and tells a third party about every visit.
 PAGE_ICON = ROOT / "assets" / "icon.png"
+
+
+@functools.cache
+def _page_icon() -> str:
+    """The icon as a data URL, read once per process. Given the file, Streamlit decoded,
+    re-encoded and stored the PNG on every rerun of every session (py-spy, 60 visitors)."""
+    return "data:image/png;base64," + base64.b64encode(PAGE_ICON.read_bytes()).decode("ascii")
 
 
 @st.cache_resource
@@ -31,7 +40,7 @@ def _one_blas_thread() -> None:
 
 def run() -> None:
     _one_blas_thread()
-    st.set_page_config(page_title="Autoencoder, by hand", page_icon=str(PAGE_ICON), layout="wide")
+    st.set_page_config(page_title="Autoencoder, by hand", page_icon=_page_icon(), layout="wide")
     pages = [
         st.Page(VIEWS / "draw.py", title="Draw", icon=":material/draw:", default=True),
         st.Page(VIEWS / "inside.py", title="Inside the network", icon=":material/layers:"),

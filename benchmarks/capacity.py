@@ -156,6 +156,7 @@ async def run_level(
         server_rss_before_mb=before,
         server_cpu_cores=usage.cpu_cores if pids else math.nan,
         client_cpu_cores=client_cores,
+        machine_steal=usage.machine_steal,
         replicas=replicas,
     )
     crashed = [result for result in results if isinstance(result, BaseException)]

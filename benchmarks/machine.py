@@ -8,9 +8,11 @@ wall time, in cores. The client's own cost is :func:`own_cpu_seconds`.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import psutil
 
@@ -55,11 +57,28 @@ def own_cpu_seconds() -> float:
     return times.user + times.system
 
 
+def steal_share(before: Any, after: Any) -> float:
+    """The share of the machine's CPU time between two ``psutil.cpu_times()`` that the
+    hypervisor gave to other guests (Linux's ``steal``); NaN where it is not counted.
+
+    On a shared host a timing is only as good as the CPU it got: a thread preempted while
+    it holds the interpreter lock stalls every session of its process.
+    """
+    steal = getattr(after, "steal", None)
+    if steal is None:
+        return math.nan
+    # guest time is already inside user time (Linux counts it twice)
+    fields = [name for name in after._fields if name not in ("guest", "guest_nice")]
+    total = sum(getattr(after, name) - getattr(before, name) for name in fields)
+    return (steal - before.steal) / total if total > 0 else math.nan
+
+
 @dataclass(frozen=True)
 class Usage:
     rss_peak_mb: float
     rss_last_mb: float
     cpu_cores: float  # CPU-seconds per wall second over the window
+    machine_steal: float = math.nan  # share of the machine's CPU time taken by the host
 
 
 class TreeSampler:
@@ -74,10 +93,12 @@ class TreeSampler:
         self._thread: threading.Thread | None = None
         self._cpu0 = 0.0
         self._wall0 = 0.0
+        self._machine0 = psutil.cpu_times()
 
     def start(self) -> TreeSampler:
         self._peak = self._last = tree_rss_mb(self.pids)
         self._cpu0 = tree_cpu_seconds(self.pids)
+        self._machine0 = psutil.cpu_times()
         self._wall0 = time.monotonic()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, daemon=True, name="tree-sampler")
@@ -90,7 +111,7 @@ class TreeSampler:
             self._thread.join()
         wall = max(time.monotonic() - self._wall0, 1e-9)
         cores = (tree_cpu_seconds(self.pids) - self._cpu0) / wall
-        return Usage(self._peak, self._last, cores)
+        return Usage(self._peak, self._last, cores, steal_share(self._machine0, psutil.cpu_times()))
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):

@@ -58,6 +58,7 @@ class Level:
     server_rss_before_mb: float = math.nan
     server_cpu_cores: float = math.nan
     client_cpu_cores: float = math.nan
+    machine_steal: float = math.nan  # share of the machine's CPU time the host took
     replicas: int = 1
     browser: list[Timing] = field(default_factory=list)  # the Playwright visitor's, if any
     browser_errors: list[str] = field(default_factory=list)
@@ -122,6 +123,10 @@ def spread_text(spread: Spread | None) -> str:
 
 def _number(value: float, digits: int = 0) -> str:
     return "" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _percent(share: float) -> str:
+    return "" if math.isnan(share) else f"{100 * share:.0f} %"
 
 
 def _ordered(kinds: set[str]) -> list[str]:
@@ -193,6 +198,10 @@ def table(levels: Sequence[Level]) -> str:
     )
     rows.append(["server CPU (cores)", *(_number(level.server_cpu_cores, 2) for level in levels)])
     rows.append(["client CPU (cores)", *(_number(level.client_cpu_cores, 3) for level in levels)])
+    rows.append(
+        ["machine's CPU time taken by the host (steal)"]
+        + [_percent(level.machine_steal) for level in levels]
+    )
     rows.append(
         [
             "client CPU per visitor (cores)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import json
 import math
 import random
@@ -14,7 +15,7 @@ from streamlit.proto.NumberInput_pb2 import NumberInput
 from streamlit.proto.Selectbox_pb2 import Selectbox
 from streamlit.proto.Slider_pb2 import Slider
 
-from benchmarks import minihttp, protocol, report, strokes
+from benchmarks import machine, minihttp, protocol, report, strokes
 from benchmarks.visitor import Timing, moved_code
 from tests.conftest import run_coroutine
 
@@ -184,3 +185,20 @@ def test_table_puts_levels_side_by_side() -> None:
     )
     assert any("timeout 2" in line for line in lines)
     assert "client CPU per visitor" in text
+
+
+def test_steal_is_the_host_s_share_of_the_machine_s_cpu_time() -> None:
+    fields = "user nice system idle iowait irq softirq steal guest guest_nice"
+    times = collections.namedtuple("scputimes", fields)
+    before = times(10, 0, 2, 80, 0, 0, 0, 8, 5, 0)
+    after = times(40, 0, 5, 120, 1, 0, 1, 33, 25, 0)  # guest is inside user: not counted twice
+    assert machine.steal_share(before, after) == pytest.approx(25 / 100)
+    no_steal = collections.namedtuple("scputimes", "user system idle")
+    assert math.isnan(machine.steal_share(no_steal(1, 1, 1), no_steal(2, 2, 2)))
+
+
+def test_the_table_says_how_much_cpu_the_host_took() -> None:
+    levels = [_level(10, [0.2]), _level(20, [0.3])]
+    levels[0].machine_steal = 0.214
+    row = next(line for line in report.table(levels).splitlines() if "steal" in line)
+    assert [cell.strip() for cell in row.split("|")[2:4]] == ["21 %", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -33,6 +34,7 @@ INDEX = Link("index", "denoise_index")
 SEED_LEGEND = f"{DEFAULT_NAME} (seed's)"
 DENOISER_LEGEND = f"{DENOISER} (denoising)"
 CHART_WIDTH = 640  # px, at most
+RULE_LAYER = 1  # the chart's layers: the curves, then the rule at the chosen level
 CURVE_COLOURS = ["#8c8c8c", "#1f77b4", "#d62728"]  # noisy input, seed's model, denoiser
 
 
@@ -89,7 +91,7 @@ def denoise_page() -> None:
         chart, summary = _chart(name, kind, level, seed_model, denoiser)
         # As wide as the page, up to its own: a fixed 560 px scrolled a phone's page sideways.
         with st.container(width=CHART_WIDTH):
-            st.altair_chart(chart, width="stretch")
+            st.vega_lite_chart(chart, width="stretch")
         st.caption(summary)
         st.caption(
             f"PSNR of the mean squared error over the first {CURVE_IMAGES} test {things}, "
@@ -189,14 +191,32 @@ def _chart(
     level: float,
     seed_model: Autoencoder,
     denoiser: Autoencoder | None,
-) -> tuple[alt.LayerChart, str]:
-    """PSNR against the noise level: the noisy input and each model, a rule at ``level``;
-    and the chart in words."""
-    levels = list(denoising.CURVE_LEVELS)
+) -> tuple[dict[str, Any], str]:
+    """PSNR against the noise level: the noisy input and each model, a rule at ``level``
+    (a Vega-Lite spec); and the chart in words."""
+    levels = tuple(denoising.CURVE_LEVELS)
     curves = {"noisy input": _noisy_curve(name, kind)}
     curves[SEED_LEGEND] = _psnr_curve(seed_model, name, kind)
     if denoiser is not None:
         curves[DENOISER_LEGEND] = _psnr_curve(denoiser, name, kind)
+    spec = _curves_spec(
+        levels, {series: tuple(map(float, curve)) for series, curve in curves.items()}
+    )
+    spec["layer"][RULE_LAYER]["encoding"]["x"]["datum"] = level  # a copy: the cache's stays
+    summary = describe.curves(
+        f"Chart of PSNR against the {NOISES[kind].control.lower()} noise level",
+        {series: (list(levels), curve) for series, curve in curves.items()},
+        "level {x:g}",
+        "dB",
+    )
+    return spec, summary
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def _curves_spec(levels: tuple[float, ...], curves: dict[str, tuple[float, ...]]) -> dict[str, Any]:
+    """The chart's Vega-Lite spec, its rule at the lowest level. Built by Altair once per
+    set of curves, not on every move of the level: Altair's validation of a chart was most of
+    this page's time on the server (py-spy, 60 visitors)."""
     table = pd.DataFrame(
         [
             {"level": lvl, "PSNR (dB)": psnr, "image": series}
@@ -218,16 +238,8 @@ def _chart(
             tooltip=["image", "level", alt.Tooltip("PSNR (dB):Q", format=".1f")],
         )
     )
-    rule = (
-        alt.Chart(pd.DataFrame({"level": [level]})).mark_rule(strokeDash=[4, 4]).encode(x="level")
-    )
-    summary = describe.curves(
-        f"Chart of PSNR against the {NOISES[kind].control.lower()} noise level",
-        {series: (levels, curve) for series, curve in curves.items()},
-        "level {x:g}",
-        "dB",
-    )
-    return (lines + rule).properties(height=260), summary
+    rule = alt.Chart().mark_rule(strokeDash=[4, 4]).encode(x=alt.datum(levels[0]))
+    return alt.layer(lines, rule).properties(height=260).to_dict()
 
 
 @caching.by_model(shared_entries=12, session_entries=6, spinner="Scoring noisy test images ...")

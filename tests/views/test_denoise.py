@@ -71,6 +71,33 @@ def test_the_level_slider_changes_the_noisy_image_and_the_psnrs(app):
     )
 
 
+def chart(app) -> dict:
+    return json.loads(app.get("vega_lite_chart")[0].proto.spec)
+
+
+def curves(app) -> list[bytes]:
+    """The chart's data, as the server sent it (Streamlit takes it out of the spec)."""
+    return [dataset.data.data for dataset in app.get("vega_lite_chart")[0].proto.datasets]
+
+
+def rule_level(spec: dict) -> float:
+    (rule,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
+    return rule["encoding"]["x"]["datum"]
+
+
+def test_the_chart_s_rule_follows_the_level_and_its_curves_the_kind(app):
+    before, before_curves = chart(app), curves(app)
+    assert rule_level(before) == 0.5 and before_curves
+    app.slider(key="denoise_level").set_value(0.9).run()
+    assert rule_level(chart(app)) == 0.9  # the cached spec is not the one drawn: it moves
+    assert curves(app) == before_curves  # the same curves
+    app.segmented_control(key="denoise_kind").set_value("Masking").run()
+    assert rule_level(chart(app)) == 0.9
+    assert curves(app) != before_curves  # the masking curves
+    app.slider(key="denoise_level").set_value(0.3).run()
+    assert rule_level(chart(app)) == 0.3
+
+
 @pytest.mark.parametrize("kind", ["Masking", "Salt and pepper"])
 def test_every_noise_kind_renders(app, kind):
     before = image_ids(app)
