@@ -199,14 +199,14 @@ def table(levels: Sequence[Level]) -> str:
     rows.append(["server CPU (cores)", *(_number(level.server_cpu_cores, 2) for level in levels)])
     rows.append(["client CPU (cores)", *(_number(level.client_cpu_cores, 3) for level in levels)])
     rows.append(
-        ["machine's CPU time taken by the host (steal)"]
-        + [_percent(level.machine_steal) for level in levels]
-    )
-    rows.append(
         [
             "client CPU per visitor (cores)",
             *(_number(level.client_cpu_per_visitor(), 4) for level in levels),
         ]
+    )
+    rows.append(
+        ["machine's CPU time taken by the host (steal)"]
+        + [_percent(level.machine_steal) for level in levels]
     )
     rows.append(
         [
