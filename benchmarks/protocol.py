@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import json
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -235,6 +236,7 @@ class Outcome:
     exceptions: list[str] = field(default_factory=list)
     http_errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # alerts and toasts, as text
+    elements: Counter[str] = field(default_factory=Counter)  # kinds drawn: "metric": 1
     timed_out: bool = False
     disconnected: bool = False
 
@@ -500,6 +502,7 @@ class Session:
             outcome.exceptions += run.exceptions
             outcome.notices += run.notices
             outcome.media += len(run.media)
+            outcome.elements += run.elements
         if run.disconnected:
             outcome.disconnected = True
             return None
@@ -612,6 +615,8 @@ class Session:
         kind = element.WhichOneof("type")
         if kind is None:
             return
+        if run is not None:
+            run.elements[kind] += 1
         if kind == "imgs":
             for image in element.imgs.imgs:
                 self._fetch(image.url)
@@ -655,6 +660,7 @@ class _Run:
     media: list[str] = field(default_factory=list)
     exceptions: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    elements: Counter[str] = field(default_factory=Counter)
 
 
 def _path(url: str) -> str:

@@ -63,6 +63,22 @@ def denoise_page() -> None:
     shown = {DEFAULT_NAME: seed_model}
     if denoiser is not None:
         shown[DENOISER] = denoiser
+    _noise_and_chart(shown, clean, image_id, name, things, with_chart=test is not None)
+
+
+@st.fragment
+def _noise_and_chart(
+    shown: dict[str, Autoencoder],
+    clean: np.ndarray | None,
+    image_id: str,
+    name: str,
+    things: str,
+    *,
+    with_chart: bool,
+) -> None:
+    """The noise, the pictures and the chart over many images. A change of the noise reruns
+    only this, not the page: at 60 visitors this page's reruns were most of the server's work
+    (py-spy), and the noise is what visitors change most here."""
     label, level = _noise_choice()
     kind = KINDS[label]
     # Live, the browser draws the kind, the level and the pictures, and says when they change.
@@ -86,9 +102,9 @@ def denoise_page() -> None:
         if clean is not None:
             _pictures(list(shown.items()), clean, label, kind, level)
 
-    if test is not None:
+    if with_chart:
         st.subheader("Over many images")
-        chart, summary = _chart(name, kind, level, seed_model, denoiser)
+        chart, summary = _chart(name, kind, level, shown[DEFAULT_NAME], shown.get(DENOISER))
         # As wide as the page, up to its own: a fixed 560 px scrolled a phone's page sideways.
         with st.container(width=CHART_WIDTH):
             st.vega_lite_chart(chart, width="stretch")

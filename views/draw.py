@@ -58,35 +58,54 @@ def draw_page() -> None:
         )
     if source == "Draw":
         st.caption(HINT_WITHOUT_DRAWING)
-        # In the browser, the pictures follow the pen; its drawing arrives when a stroke ends.
-        pad = live.drawing_pad(
-            model,
-            BRUSHES,
-            session.brush(BRUSH),
-            side=CANVAS_SIDE,
-            captions=list(CAPTIONS),
-            hint=HINT,
-            on_change=_keep_drawing,
-        )
-        if pad is not None:
-            if pad.digit is not None:
-                show_reconstruction(model, pad.digit, pictures=False)
-            return
+        _drawing(model)
+        return
+    drawing_column, result_column = st.columns([1, 1.6], gap="medium")
+    with drawing_column:
+        ink = _uploaded_ink()
+    with result_column:
+        _result(model, ink, of="your picture")
+
+
+@st.fragment
+def _drawing(model: Autoencoder) -> None:
+    """The pad and what the model makes of the drawing. A stroke reruns only this, not the
+    page: strokes are what visitors do most here."""
+    # In the browser, the pictures follow the pen; its drawing arrives when a stroke ends.
+    pad = live.drawing_pad(
+        model,
+        BRUSHES,
+        session.brush(BRUSH),
+        side=CANVAS_SIDE,
+        captions=list(CAPTIONS),
+        hint=HINT,
+        on_change=_keep_drawing,
+    )
+    if pad is not None:
+        if pad.digit is not None:
+            show_reconstruction(model, pad.digit, pictures=False)
+        return
     # On a phone the columns stack: the result comes right under the canvas, whose
     # controls are kept short, so a drawing's reconstruction shows without scrolling.
     drawing_column, result_column = st.columns([1, 1.6], gap="medium")
     with drawing_column:
-        ink = _canvas_ink() if source == "Draw" else _uploaded_ink()
+        ink = _canvas_ink()
     with result_column:
-        if ink is None:
-            return
-        try:
-            digit = to_mnist(ink)
-        except ImageError as error:
-            st.warning(str(error))
-            return
-        session.set_drawing(digit)
-        show_reconstruction(model, digit, of="your drawing" if source == "Draw" else "your picture")
+        _result(model, ink, of="your drawing")
+
+
+def _result(model: Autoencoder, ink: np.ndarray | None, *, of: str) -> None:
+    """The drawn or uploaded ink as the model's input, kept for the other pages, and what
+    the model makes of it."""
+    if ink is None:
+        return
+    try:
+        digit = to_mnist(ink)
+    except ImageError as error:
+        st.warning(str(error))
+        return
+    session.set_drawing(digit)
+    show_reconstruction(model, digit, of=of)
 
 
 def _canvas_ink() -> np.ndarray | None:

@@ -6,7 +6,10 @@
 // - window.autoencoderFollowing is, from such a click, a promise that ends once the link's
 //   page is shown and its run has ended (or after 10 s); main.js holds its reports until then;
 // - when a run ends and the link's page is not the one shown, the switch was taken back: the
-//   link is clicked again for the visitor, at most twice.
+//   link is clicked again for the visitor, at most twice. So too when the link's page is shown
+//   empty: a late report of a live view in a fragment (Draw's pad, Denoise's noise) asks for
+//   that fragment alone, and Streamlit stops the switch's run for it, then finds no such
+//   fragment on the new page.
 (() => {
   if ("autoencoderFollowing" in window) return; // a rerun mounts this again
   window.autoencoderFollowing = null;
@@ -24,6 +27,10 @@
   const app = () => document.querySelector('[data-testid="stApp"]');
   const idle = () => app()?.getAttribute("data-test-script-state") === "notRunning";
   // The sidebar may have drawn its links anew since the click: find the link by its address.
+  // A run of the page left, cut short by a fragment's rerun asked for on that page, leaves the
+  // link's page empty: no element at all in the main area.
+  const drawn = () =>
+    document.querySelector('[data-testid="stMain"] [data-testid="stElementContainer"]') !== null;
   const linkTo = (href) =>
     [...document.querySelectorAll('[data-testid="stSidebarNav"] a')].find((a) => a.href === href);
 
@@ -40,7 +47,7 @@
         if (!idle()) return void (idleSince = null);
         idleSince ??= now;
         if (now - idleSince < SETTLED_MS || (!ran && now - since < UNSEEN_RUN_MS)) return;
-        if (location.pathname === followed.pathname) return done();
+        if (location.pathname === followed.pathname && drawn()) return done();
         if (retries === RETRIES) return done();
         retries += 1; // taken back: follow the link again, as the visitor meant to
         idleSince = null;

@@ -311,8 +311,11 @@ def test_a_page_switch_taken_back_by_a_late_rerun_is_followed_again(page, app_ur
     # A rerun of the page being left that reaches the server just after the link's switch
     # (a live view's report made a moment before the click is sent a few ms after it) is
     # merged with the switch, and the visitor lands back where they were. Here that rerun is
-    # the page's own earlier message (a brush chosen on Draw), sent to the server again right
-    # after the click. follow.js sees the run end on the old page and follows the link again.
+    # the page's own earlier message (a brush chosen on Draw's live pad), sent to the server
+    # again right after the click. The pad is in a fragment, so that message asks for the
+    # fragment alone: Streamlit stops the switch's run for it and, finding no such fragment on
+    # the new page, leaves that page empty. follow.js sees the run end on an empty page and
+    # follows the link again.
     sent: list[str | bytes] = []
     servers = []
 
