@@ -77,8 +77,8 @@ def _noise_and_chart(
     with_chart: bool,
 ) -> None:
     """The noise, the pictures and the chart over many images. A change of the noise reruns
-    only this, not the page: at 60 visitors this page's reruns were most of the server's work
-    (py-spy), and the noise is what visitors change most here."""
+    only this, not the page: at 60 visitors this page's reruns held the interpreter lock
+    nearly half the time (py-spy), and the noise is what visitors change most here."""
     label, level = _noise_choice()
     kind = KINDS[label]
     # Live, the browser draws the kind, the level and the pictures, and says when they change.
@@ -218,7 +218,7 @@ def _chart(
     spec = _curves_spec(
         levels, {series: tuple(map(float, curve)) for series, curve in curves.items()}
     )
-    spec["layer"][RULE_LAYER]["encoding"]["x"]["datum"] = level  # a copy: the cache's stays
+    spec["layer"][RULE_LAYER]["data"]["values"] = [{"level": level}]  # a copy: the cache's stays
     summary = describe.curves(
         f"Chart of PSNR against the {NOISES[kind].control.lower()} noise level",
         {series: (list(levels), curve) for series, curve in curves.items()},
@@ -254,7 +254,9 @@ def _curves_spec(levels: tuple[float, ...], curves: dict[str, tuple[float, ...]]
             tooltip=["image", "level", alt.Tooltip("PSNR (dB):Q", format=".1f")],
         )
     )
-    rule = alt.Chart().mark_rule(strokeDash=[4, 4]).encode(x=alt.datum(levels[0]))
+    # A data point, not a constant: Vega describes a mark drawn from a field to screen readers.
+    rule = alt.Chart(alt.Data(values=[{"level": levels[0]}]))
+    rule = rule.mark_rule(strokeDash=[4, 4]).encode(x="level:Q")
     return alt.layer(lines, rule).properties(height=260).to_dict()
 
 

@@ -82,7 +82,8 @@ def curves(app) -> list[bytes]:
 
 def rule_level(spec: dict) -> float:
     (rule,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rule"]
-    return rule["encoding"]["x"]["datum"]
+    (point,) = rule["data"]["values"]
+    return point["level"]
 
 
 def test_the_chart_s_rule_follows_the_level_and_its_curves_the_kind(app):
