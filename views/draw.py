@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
@@ -60,11 +62,7 @@ def draw_page() -> None:
         st.caption(HINT_WITHOUT_DRAWING)
         _drawing(model)
         return
-    drawing_column, result_column = st.columns([1, 1.6], gap="medium")
-    with drawing_column:
-        ink = _uploaded_ink()
-    with result_column:
-        _result(model, ink, of="your picture")
+    _input_and_result(model, _uploaded_ink, of="your picture")
 
 
 @st.fragment
@@ -85,20 +83,29 @@ def _drawing(model: Autoencoder) -> None:
         if pad.digit is not None:
             show_reconstruction(model, pad.digit, pictures=False)
         return
-    # On a phone the columns stack: the result comes right under the canvas, whose
-    # controls are kept short, so a drawing's reconstruction shows without scrolling.
+    _input_and_result(model, _canvas_ink, of="your drawing")
+
+
+def _input_and_result(
+    model: Autoencoder, read_ink: Callable[[], np.ndarray | None], *, of: str
+) -> None:
+    """The canvas or the upload beside what the model makes of its ink, which is kept as
+    the model's input for the other pages.
+
+    On a phone the columns stack: the result comes right under the canvas, whose controls
+    are kept short, so a drawing's reconstruction shows without scrolling.
+    """
     drawing_column, result_column = st.columns([1, 1.6], gap="medium")
     with drawing_column:
-        ink = _canvas_ink()
-    with result_column:
-        _result(model, ink, of="your drawing")
-
-
-def _result(model: Autoencoder, ink: np.ndarray | None, *, of: str) -> None:
-    """The drawn or uploaded ink as the model's input, kept for the other pages, and what
-    the model makes of it."""
+        ink = read_ink()
     if ink is None:
         return
+    with result_column:
+        _result(model, ink, of=of)
+
+
+def _result(model: Autoencoder, ink: np.ndarray, *, of: str) -> None:
+    """The ink as the model's input, kept for the other pages, and what the model makes of it."""
     try:
         digit = to_mnist(ink)
     except ImageError as error:
