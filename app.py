@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from autoencoder import heap
 from views import live, runs, sidebar
 
 ROOT = Path(__file__).resolve().parent
@@ -38,7 +39,16 @@ def _one_blas_thread() -> None:
     threadpool_limits(1, user_api="blas")
 
 
+@st.cache_resource
+def _give_freed_memory_back() -> None:
+    """Once per server, before many sessions' threads have allocated: glibc hands back what
+    visitors' sessions freed (autoencoder/heap.py). Untuned, the server stayed 100 MB up
+    after a class left."""
+    heap.tune()
+
+
 def run() -> None:
+    _give_freed_memory_back()
     _one_blas_thread()
     st.set_page_config(page_title="Autoencoder, by hand", page_icon=_page_icon(), layout="wide")
     pages = [
