@@ -41,9 +41,8 @@ def _one_blas_thread() -> None:
 
 @st.cache_resource
 def _give_freed_memory_back() -> None:
-    """Once per server, before many sessions' threads have allocated: glibc hands back what
-    visitors' sessions freed (autoencoder/heap.py). Untuned, the server stayed 100 MB up
-    after a class left."""
+    """Once per server: glibc hands back what visitors' sessions freed (autoencoder/heap.py).
+    Untuned, the server stayed 100 MB up after a class had left."""
     heap.tune()
 
 
