@@ -39,12 +39,11 @@ def test_trim_runs_with_or_without_glibc():
 # process' RSS stay, even after a trim.
 _KEPT_AFTER_A_THREAD = """
 import sys, threading
-import numpy as np
+import numpy as np, psutil
 from autoencoder import heap
 
 def rss_mb():
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+    return psutil.Process().memory_info().rss / 2**20
 
 big = np.ones(30 * 2**20 // 8)
 del big
